@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { capsSchema, durationMs, port, positiveInt, queueSchema, type EnvBinding } from './common.js';
+
+/** The match dialect (seed 000, protocol-notes §1). */
+export const matchSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    port: port.default(4001),
+    /** Bearer token for GET /admin/status. Null: 503 admin_disabled (notes §1.3). */
+    adminToken: z.string().min(1).nullable().default(null),
+    /** Seed: per-IP cap 4 (STREAM_PER_IP_MAX), total cap 5000 per origin. */
+    ...capsSchema({ perIpMax: 4, totalMax: 5000 }),
+    /** Seed: ring_size 1024. */
+    ringSize: positiveInt.default(1024),
+    /** Seed: replay_window_ms 60000, measured on match time `t`. */
+    replayWindowMs: durationMs.min(1).default(60_000),
+    /** Bytes bound of one match's ring. */
+    ringMaxBytes: positiveInt.default(64 * 1024 * 1024),
+    /** Seed: x_keepalive every 30 s when nothing else was sent. */
+    keepaliveMs: durationMs.min(100).default(30_000),
+    /** Clients send nothing; what they send is ignored, up to this frame size (then close 1009). */
+    maxClientFrameBytes: positiveInt.default(4096),
+    /** Notes decision: score, period, substitution, card and shoot-out events outlive the window. */
+    stickyEvents: z.boolean().default(true),
+    /** Most sticky events kept per match. */
+    maxStickyEvents: positiveInt.default(512),
+    /** Original: STREAM_SUB_QUEUE_MAX 120, drop-oldest, close 1011 after a 5 s stall. */
+    queue: queueSchema({ maxMessages: 120, maxBytes: 8 * 1024 * 1024, overflow: 'drop-oldest', stallTimeoutMs: 5_000 }),
+    /** Live messages held per subscriber while its replay is fetched. */
+    maxPendingDuringReplay: positiveInt.default(4096),
+    /** A match is forgotten this long after its last message (its ring stays for the window after the producer leaves). */
+    idleTtlMs: durationMs.default(60_000),
+    ingest: z
+      .object({
+        /** Token producers present (`Authorization: Bearer` or `?token=`) on /v1/ingest. Null: ingest endpoint disabled. */
+        token: z.string().min(1).nullable().default(null),
+        /** Largest producer frame accepted. */
+        maxFrameBytes: positiveInt.default(1024 * 1024),
+        /** The original's mode: the server dials out to these producer URLs (STREAM_PRODUCER_URLS). */
+        producerUrls: z.array(z.string().url()).default([]),
+        reconnectMinMs: durationMs.min(10).default(500),
+        reconnectMaxMs: durationMs.min(10).default(8_000),
+      })
+      .strict()
+      .prefault({}),
+    demo: z
+      .object({
+        /** The synthetic match `demo`. */
+        mock: z.boolean().default(true),
+        /** The StatsBomb replay `fifa-wc-2022-final-arg-fra`, looping. */
+        statsbomb: z.boolean().default(true),
+        /** Replay speed factor (1 = real time). */
+        speed: z.number().positive().max(1000).default(1),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+
+export const matchEnv: EnvBinding[] = [
+  { name: 'STREAM_ADMIN_TOKEN', path: 'match.adminToken', type: 'nullable-string', doc: 'seed 000' },
+  { name: 'STREAM_PER_IP_MAX', path: 'match.perIpMax', type: 'int', doc: 'seed 000' },
+  { name: 'STREAMHUB_MATCH_PORT', path: 'match.port', type: 'int' },
+  { name: 'STREAM_PORT', path: 'match.port', type: 'int', aliasOf: 'STREAMHUB_MATCH_PORT' },
+  { name: 'STREAM_MAX_CONNS_PER_IP', path: 'match.perIpMax', type: 'int', aliasOf: 'STREAM_PER_IP_MAX' },
+  { name: 'STREAM_MAX_CONNS_TOTAL', path: 'match.totalMax', type: 'int' },
+  { name: 'STREAM_RING_SECONDS', path: 'match.replayWindowMs', type: 'seconds-to-ms' },
+  { name: 'STREAM_INGEST_TOKEN', path: 'match.ingest.token', type: 'nullable-string' },
+  { name: 'STREAM_PRODUCER_URLS', path: 'match.ingest.producerUrls', type: 'list' },
+  { name: 'STREAM_SUB_QUEUE_MAX', path: 'match.queue.maxMessages', type: 'int' },
+  { name: 'STREAM_SUB_STALL_MS', path: 'match.queue.stallTimeoutMs', type: 'int' },
+];

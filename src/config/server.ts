@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { durationMs, port, type EnvBinding } from './common.js';
+
+/** Settings shared by every listener. */
+export const serverSchema = z
+  .object({
+    /** Interface every listener binds to (DESIGN.md: all interfaces by default). */
+    host: z.string().min(1).default('0.0.0.0'),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    /** Redis URL; when set the Redis broker replaces the embedded memory broker. */
+    redisUrl: z.string().url().nullable().default(null),
+    /** How long a graceful shutdown waits for sockets to drain before closing them hard. */
+    shutdownDeadlineMs: durationMs.default(10_000),
+    /** An HTTP upgrade (or any request) must complete its headers within this time (slowloris guard). */
+    handshakeTimeoutMs: durationMs.min(100).default(10_000),
+    /** Proxies whose X-Forwarded-For is trusted for the client IP: exact IPs or CIDR blocks. Empty: never trusted. */
+    trustedProxies: z.array(z.string().min(1)).default([]),
+    /** TLS for every listener: PEM file paths. Null: plain ws/http. */
+    tls: z
+      .object({ certFile: z.string().min(1), keyFile: z.string().min(1) })
+      .strict()
+      .nullable()
+      .default(null),
+    /** Run the demo producers (`npm start`). */
+    demo: z.boolean().default(true),
+  })
+  .strict()
+  .prefault({});
+
+export const operatorSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    port: port.default(4000),
+    /** Bearer token for the operator admin API and HTTP publish API. Null: those endpoints answer 503. */
+    adminToken: z.string().min(1).nullable().default(null),
+  })
+  .strict()
+  .prefault({});
+
+export const serverEnv: EnvBinding[] = [
+  { name: 'STREAMHUB_HOST', path: 'server.host', type: 'string' },
+  { name: 'STREAMHUB_LOG_LEVEL', path: 'server.logLevel', type: 'string' },
+  { name: 'STREAMHUB_REDIS_URL', path: 'server.redisUrl', type: 'nullable-string' },
+  { name: 'STREAMHUB_SHUTDOWN_DEADLINE_MS', path: 'server.shutdownDeadlineMs', type: 'int' },
+  { name: 'STREAMHUB_HANDSHAKE_TIMEOUT_MS', path: 'server.handshakeTimeoutMs', type: 'int' },
+  { name: 'STREAMHUB_TRUSTED_PROXIES', path: 'server.trustedProxies', type: 'list' },
+  { name: 'STREAMHUB_DEMO', path: 'server.demo', type: 'bool' },
+  { name: 'STREAMHUB_OPERATOR_PORT', path: 'operator.port', type: 'int' },
+  { name: 'STREAMHUB_OPERATOR_TOKEN', path: 'operator.adminToken', type: 'nullable-string' },
+];

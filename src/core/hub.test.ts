@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryBroker } from '../brokers/memory.js';
+import { ManualClock } from './clock.js';
+import { Hub } from './hub.js';
+import type { CloseReason, Message, QueueLimits, RetentionPolicy, Sink } from './types.js';
+
+const RETAIN: RetentionPolicy = { maxMessages: 1000, maxBytes: 1 << 20, maxAgeMs: 0, maxPinned: 10, idleTtlMs: 0 };
+const LIMITS: QueueLimits = {
+  maxMessages: 5,
+  maxBytes: 1 << 20,
+  overflow: 'drop-oldest',
+  overflowClose: { code: 1008, reason: 'overflow' },
+  stallTimeoutMs: 5_000,
+  stallClose: { code: 1011, reason: 'subscriber overrun' },
+  maxPendingDuringReplay: 100,
+};
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (m: Message) => new TextDecoder().decode(m.payload);
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+class TestSink implements Sink {
+  readonly dialect = 'test';
+  readonly batches: string[][] = [];
+  readonly drops: number[] = [];
+  closedWith: CloseReason | null = null;
+  writable = true;
+  constructor(readonly id: string) {}
+  get received(): string[] {
+    return this.batches.flat();
+  }
+  deliver(batch: readonly Message[]): boolean {
+    this.batches.push(batch.map(dec));
+    return this.writable;
+  }
+  dropped(count: number): void {
+    this.drops.push(count);
+  }
+  close(reason: CloseReason): void {
+    this.closedWith = reason;
+  }
+}
+
+async function setup() {
+  const clock = new ManualClock();
+  const broker = new MemoryBroker({ clock });
+  const hub = new Hub({ broker, clock });
+  await hub.start();
+  const publish = (ch: string, s: string, kind?: Message['kind']) =>
+    hub.publish(ch, enc(s), { retention: RETAIN, ...(kind ? { kind } : {}) });
+  return { clock, broker, hub, publish };
+}
+
+describe('Hub', () => {
+  it('replays snapshot, pinned and ring, then the live tail, with no gap and no duplicate at the seam', async () => {
+    const { hub, publish } = await setup();
+    await publish('t:a', 'init', 'snapshot');
+    await publish('t:a', 'goal', 'pinned');
+    for (let i = 1; i <= 3; i++) await publish('t:a', `r${i}`);
+    const sink = new TestSink('s1');
+    const sub = hub.attach(sink, LIMITS);
+    const subscribing = sub.subscribe('t:a');
+    // Published while the history is being fetched: must come after the replay, exactly once.
+    const racing = [publish('t:a', 'live1'), publish('t:a', 'live2')];
+    await subscribing;
+    await Promise.all(racing);
+    await publish('t:a', 'live3');
+    await tick();
+    assert.deepEqual(sink.received, ['init', 'goal', 'r1', 'r2', 'r3', 'live1', 'live2', 'live3']);
+  });
+
+  it('sends the replay burst around the small live queue', async () => {
+    const { hub, publish } = await setup();
+    for (let i = 1; i <= 50; i++) await publish('t:big', `r${i}`);
+    const sink = new TestSink('s1');
+    await hub.attach(sink, LIMITS).subscribe('t:big');
+    assert.equal(sink.received.length, 50, 'all 50 ring messages arrive although the live queue holds 5');
+    assert.equal(sink.drops.length, 0);
+  });
+
+  it('coalesces one tick of live messages into one delivery per subscriber', async () => {
+    const { hub, publish } = await setup();
+    const sink = new TestSink('s1');
+    await hub.attach(sink, LIMITS).subscribe('t:b');
+    await Promise.all([publish('t:b', '1'), publish('t:b', '2'), publish('t:b', '3')]);
+    await tick();
+    assert.deepEqual(sink.batches, [['1', '2', '3']]);
+  });
+
+  it('drops the oldest when a stalled sink overflows, tells the sink, and closes after the stall timeout', async () => {
+    const { hub, publish, clock } = await setup();
+    const slow = new TestSink('slow');
+    const fast = new TestSink('fast');
+    await hub.attach(slow, LIMITS).subscribe('t:c');
+    await hub.attach(fast, LIMITS).subscribe('t:c');
+    slow.writable = false;
+    await publish('t:c', 'first');
+    await tick(); // slow's deliver returns false: it is paused from now on
+    for (let i = 1; i <= 8; i++) await publish('t:c', `m${i}`);
+    await tick();
+    assert.deepEqual(fast.received, ['first', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8'], 'the fast one is not held back');
+    assert.deepEqual(slow.received, ['first']);
+    clock.advance(4_999);
+    assert.equal(slow.closedWith, null);
+    clock.advance(1);
+    assert.deepEqual(slow.closedWith, { code: 1011, reason: 'subscriber overrun' });
+    assert.equal(hub.stats().stallCloses, 1);
+    assert.equal(fast.closedWith, null);
+  });
+
+  it('delivers the newest queue after resume, reporting the drop count first', async () => {
+    const { hub, publish } = await setup();
+    const sink = new TestSink('s');
+    const sub = hub.attach(sink, LIMITS);
+    await sub.subscribe('t:d');
+    sink.writable = false;
+    await publish('t:d', 'x');
+    await tick();
+    for (let i = 1; i <= 7; i++) await publish('t:d', `m${i}`);
+    await tick();
+    sink.writable = true;
+    sub.resume();
+    await tick();
+    assert.deepEqual(sink.drops, [2]);
+    assert.deepEqual(sink.received, ['x', 'm3', 'm4', 'm5', 'm6', 'm7']);
+    assert.equal(sub.droppedMessages, 2);
+  });
+
+  it('coalesce keeps the newest message of each channel', async () => {
+    const { hub, publish } = await setup();
+    const sink = new TestSink('s');
+    const sub = hub.attach(sink, { ...LIMITS, maxMessages: 2, overflow: 'coalesce' });
+    await sub.subscribe('t:x');
+    await sub.subscribe('t:y');
+    sink.writable = false;
+    await publish('t:x', 'x0');
+    await tick();
+    await publish('t:x', 'x1');
+    await publish('t:y', 'y1');
+    await publish('t:x', 'x2');
+    await publish('t:y', 'y2');
+    sink.writable = true;
+    sub.resume();
+    await tick();
+    assert.deepEqual(sink.received, ['x0', 'x2', 'y2']);
+  });
+
+  it('the close policy detaches with its close reason', async () => {
+    const { hub, publish } = await setup();
+    const sink = new TestSink('s');
+    const sub = hub.attach(sink, { ...LIMITS, maxMessages: 1, overflow: 'close' });
+    await sub.subscribe('t:e');
+    sink.writable = false;
+    await publish('t:e', 'a');
+    await tick();
+    await publish('t:e', 'b');
+    await publish('t:e', 'c');
+    assert.deepEqual(sink.closedWith, { code: 1008, reason: 'overflow' });
+    assert.equal(hub.stats().overflowCloses, 1);
+    assert.equal(hub.subscriberCount('t:e'), 0);
+  });
+
+  it('bounds the live messages held while a replay is fetched', async () => {
+    const { hub, publish } = await setup();
+    const sink = new TestSink('s');
+    const sub = hub.attach(sink, { ...LIMITS, maxPendingDuringReplay: 2 });
+    const subscribing = sub.subscribe('t:f');
+    await Promise.all([publish('t:f', '1'), publish('t:f', '2'), publish('t:f', '3')]);
+    await subscribing;
+    assert.deepEqual(sink.closedWith, { code: 1008, reason: 'overflow' });
+  });
+
+  it('tells the broker of interest on the first subscriber and withdraws it after the last', async () => {
+    const { hub, broker, publish } = await setup();
+    const a = hub.attach(new TestSink('a'), LIMITS);
+    const b = hub.attach(new TestSink('b'), LIMITS);
+    await a.subscribe('t:g');
+    await b.subscribe('t:g');
+    assert.equal(hub.subscriberCount('t:g'), 2);
+    a.detach();
+    b.unsubscribe('t:g');
+    assert.equal(hub.subscriberCount('t:g'), 0);
+    assert.equal(hub.stats().channels.length, 0);
+    await publish('t:g', 'nobody listens');
+    assert.equal(broker.channelNames().includes('t:g'), true, 'retention continues without subscribers');
+  });
+
+  it('resumes from a position: only what came after it, and recovered=true', async () => {
+    const { hub, publish } = await setup();
+    await publish('t:h', 'init', 'snapshot');
+    const m1 = await publish('t:h', 'm1');
+    await publish('t:h', 'm2');
+    const sink = new TestSink('s');
+    const result = await hub.attach(sink, LIMITS).subscribe('t:h', { since: m1 });
+    assert.equal(result.recovered, true);
+    assert.deepEqual(sink.received, ['m2']);
+  });
+
+  it('forgets idle channels after their TTL (memory broker sweep)', async () => {
+    const { hub, broker, clock } = await setup();
+    await hub.publish('t:ttl', enc('x'), { retention: { ...RETAIN, idleTtlMs: 60_000 } });
+    clock.advance(59_000);
+    broker.sweep();
+    assert.equal((await hub.history('t:ttl')).messages.length, 1);
+    clock.advance(1_000);
+    broker.sweep();
+    assert.equal((await hub.history('t:ttl')).top, null);
+  });
+
+  it('close detaches everyone with the reason and closes the broker', async () => {
+    const { hub } = await setup();
+    const sink = new TestSink('s');
+    await hub.attach(sink, LIMITS).subscribe('t:i');
+    await hub.close({ code: 1001, reason: 'shutdown' });
+    assert.deepEqual(sink.closedWith, { code: 1001, reason: 'shutdown' });
+    assert.equal(hub.stats().broker.ok, false);
+  });
+});

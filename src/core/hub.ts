@@ -1,0 +1,229 @@
+import { systemClock } from './clock.js';
+import { HubSubscriber, type SubscriberHost } from './subscriber.js';
+import type {
+  Broker,
+  ChannelHistory,
+  ChannelStats,
+  Clock,
+  CloseReason,
+  HistoryQuery,
+  HubObserver,
+  HubStats,
+  Message,
+  Payload,
+  PublishOptions,
+  QueueLimits,
+  Sink,
+  SubscribeOptions,
+  Subscriber,
+} from './types.js';
+
+export interface HubOptions {
+  readonly broker: Broker;
+  readonly clock?: Clock;
+  readonly observer?: HubObserver;
+  /** Flush scheduler: once per tick by default, so writes to one socket coalesce. Tests may pass a synchronous one. */
+  readonly schedule?: (fn: () => void) => void;
+}
+
+interface LocalChannel {
+  readonly name: string;
+  readonly dialect: string;
+  readonly subscribers: Set<HubSubscriber>;
+  /** Resolves once the broker has registered this node's interest. */
+  joined: Promise<void>;
+  messagesIn: number;
+  messagesSent: number;
+  lastOffset: number;
+  epoch: string | null;
+}
+
+/** The dialect part of a channel name `<dialect>:<name>` (DESIGN.md "Channel"). */
+export function dialectOf(channel: string): string {
+  const colon = channel.indexOf(':');
+  return colon < 0 ? channel : channel.slice(0, colon);
+}
+
+/**
+ * The hub: local channel registry and the fan-out path broker → channel → subscriber queues →
+ * sinks. Positions and retention belong to the broker; the hub owns subscribers, their bounded
+ * queues, the replay/live seam and the per-tick flush.
+ */
+export class Hub {
+  readonly broker: Broker;
+  readonly clock: Clock;
+  readonly #observer: HubObserver;
+  readonly #schedule: (fn: () => void) => void;
+  readonly #channels = new Map<string, LocalChannel>();
+  readonly #subscribers = new Set<HubSubscriber>();
+  readonly #dirty = new Set<HubSubscriber>();
+  readonly #host: SubscriberHost;
+  #flushScheduled = false;
+  #started = false;
+  #closed = false;
+  #stallCloses = 0;
+  #overflowCloses = 0;
+
+  constructor(options: HubOptions) {
+    this.broker = options.broker;
+    this.clock = options.clock ?? systemClock;
+    this.#observer = options.observer ?? {};
+    this.#schedule = options.schedule ?? ((fn) => setImmediate(fn));
+    this.#host = {
+      clock: this.clock,
+      observer: this.#observer,
+      join: (sub, channel) => this.#join(sub, channel),
+      leave: (sub, channel) => this.#leave(sub, channel),
+      history: (channel, options) => this.#replay(channel, options),
+      scheduleFlush: (sub) => this.#markDirty(sub),
+      forget: (sub) => {
+        this.#subscribers.delete(sub);
+        this.#dirty.delete(sub);
+      },
+      countClose: (kind) => {
+        if (kind === 'stall') this.#stallCloses += 1;
+        else this.#overflowCloses += 1;
+      },
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    await this.broker.start((msg) => this.#onBrokerMessage(msg));
+  }
+
+  /** Asks the broker for a position and retention, then the broker fans the message out to every node. */
+  async publish(channel: string, payload: Payload, options: PublishOptions): Promise<Message> {
+    const msg = await this.broker.publish(channel, payload, options);
+    this.#observer.published?.(dialectOf(channel), payload.byteLength);
+    return msg;
+  }
+
+  /** Retained history of a channel, straight from the broker. */
+  history(channel: string, query?: HistoryQuery): Promise<ChannelHistory> {
+    return this.broker.history(channel, query);
+  }
+
+  /** Registers one connection. The hub owns the queue; the sink owns the socket. */
+  attach(sink: Sink, limits: QueueLimits): Subscriber {
+    const sub = new HubSubscriber(this.#host, sink, limits);
+    this.#subscribers.add(sub);
+    return sub;
+  }
+
+  /** Local subscriber count of one channel (no I/O). */
+  subscriberCount(channel: string): number {
+    return this.#channels.get(channel)?.subscribers.size ?? 0;
+  }
+
+  stats(): HubStats {
+    const channels: ChannelStats[] = [];
+    for (const ch of this.#channels.values()) {
+      channels.push({
+        name: ch.name,
+        dialect: ch.dialect,
+        subscribers: ch.subscribers.size,
+        messagesIn: ch.messagesIn,
+        messagesSent: ch.messagesSent,
+        lastOffset: ch.lastOffset,
+      });
+    }
+    let queued = 0;
+    let dropped = 0;
+    for (const sub of this.#subscribers) {
+      queued += sub.queuedMessages;
+      dropped += sub.droppedMessages;
+    }
+    return {
+      channels,
+      subscribers: this.#subscribers.size,
+      queuedMessages: queued,
+      droppedMessages: dropped,
+      stallCloses: this.#stallCloses,
+      overflowCloses: this.#overflowCloses,
+      broker: { name: this.broker.name, ...this.broker.health() },
+    };
+  }
+
+  /** Detaches every subscriber with `reason`, then closes the broker. Idempotent. */
+  async close(reason: CloseReason): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const sub of [...this.#subscribers]) sub.detach(reason);
+    await this.broker.close();
+  }
+
+  #onBrokerMessage(msg: Message): void {
+    const channel = this.#channels.get(msg.channel);
+    if (!channel) return;
+    // The broker promises offset order; a repeat (e.g. a gap fill racing a live message) is dropped here.
+    if (channel.epoch === msg.epoch && msg.offset <= channel.lastOffset) return;
+    channel.epoch = msg.epoch;
+    channel.lastOffset = msg.offset;
+    channel.messagesIn += 1;
+    channel.messagesSent += channel.subscribers.size;
+    for (const sub of channel.subscribers) sub.push(msg);
+  }
+
+  #join(sub: HubSubscriber, name: string): Promise<void> {
+    let channel = this.#channels.get(name);
+    if (!channel) {
+      channel = {
+        name,
+        dialect: dialectOf(name),
+        subscribers: new Set(),
+        joined: Promise.resolve(),
+        messagesIn: 0,
+        messagesSent: 0,
+        lastOffset: 0,
+        epoch: null,
+      };
+      this.#channels.set(name, channel);
+      channel.joined = this.broker.subscribe(name);
+    }
+    channel.subscribers.add(sub);
+    return channel.joined;
+  }
+
+  #leave(sub: HubSubscriber, name: string): void {
+    const channel = this.#channels.get(name);
+    if (!channel) return;
+    channel.subscribers.delete(sub);
+    if (channel.subscribers.size > 0) return;
+    this.#channels.delete(name);
+    if (!this.#closed) {
+      this.broker.unsubscribe(name).catch(() => {
+        // The broker reports its own health; a failed unsubscribe only costs a little bandwidth.
+      });
+    }
+  }
+
+  async #replay(channel: string, options: SubscribeOptions) {
+    const history = await this.broker.history(channel, options.since ? { since: options.since } : {});
+    const messages: Message[] = [];
+    if (history.snapshot && !options.skipSnapshot) {
+      const resumedPastSnapshot =
+        options.since && options.since.epoch === history.snapshot.epoch && options.since.offset >= history.snapshot.offset;
+      if (!resumedPastSnapshot) messages.push(history.snapshot);
+    }
+    if (!options.skipPinned && !options.since) messages.push(...history.pinned);
+    if (!options.liveOnly) messages.push(...history.messages);
+    return { messages, position: history.top, recovered: history.recovered };
+  }
+
+  #markDirty(sub: HubSubscriber): void {
+    this.#dirty.add(sub);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    this.#schedule(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    for (const sub of this.#dirty) {
+      this.#dirty.delete(sub);
+      sub.flush();
+    }
+  }
+}

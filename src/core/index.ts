@@ -1,0 +1,7 @@
+/** The core's public surface: the only import path other folders use. */
+export * from './types.js';
+export { Hub, dialectOf, type HubOptions } from './hub.js';
+export { systemClock, ManualClock } from './clock.js';
+export { randomIds, sequentialIds, type IdSource } from './ids.js';
+export { RetainedChannel } from './retained-channel.js';
+export { Deque } from './deque.js';

@@ -1,0 +1,224 @@
+import { Deque } from './deque.js';
+import type {
+  Clock,
+  CloseReason,
+  HubObserver,
+  Message,
+  QueueLimits,
+  Sink,
+  SubscribeOptions,
+  SubscribeResult,
+  Subscriber,
+} from './types.js';
+
+/** What a subscriber needs from its hub; kept narrow so the two can be tested apart. */
+export interface SubscriberHost {
+  readonly clock: Clock;
+  readonly observer: HubObserver;
+  join(sub: HubSubscriber, channel: string): Promise<void>;
+  leave(sub: HubSubscriber, channel: string): void;
+  history: (channel: string, options: SubscribeOptions) => Promise<{
+    messages: Message[];
+    position: SubscribeResult['position'];
+    recovered: boolean;
+  }>;
+  scheduleFlush(sub: HubSubscriber): void;
+  forget(sub: HubSubscriber): void;
+  countClose(kind: 'stall' | 'overflow'): void;
+}
+
+interface ChannelState {
+  /** Live messages held back while the replay is fetched; null once live. */
+  pending: Message[] | null;
+  /** Highest offset handed to the sink (or queued) for this channel, to drop duplicates at the seam. */
+  lastOffset: number;
+  epoch: string | null;
+}
+
+/**
+ * One connection's place in the hub: a bounded live queue with a named overflow policy, the
+ * replay-before-live seam per channel, and pause/resume driven by the sink's backpressure.
+ */
+export class HubSubscriber implements Subscriber {
+  readonly id: string;
+  readonly sink: Sink;
+  readonly #host: SubscriberHost;
+  readonly #limits: QueueLimits;
+  readonly #states = new Map<string, ChannelState>();
+  readonly #queue = new Deque<Message>();
+  #queuedBytes = 0;
+  #paused = false;
+  #closed = false;
+  #dropped = 0;
+  #droppedUnreported = 0;
+  #stallTimer: unknown = null;
+
+  constructor(host: SubscriberHost, sink: Sink, limits: QueueLimits) {
+    this.id = sink.id;
+    this.sink = sink;
+    this.#host = host;
+    this.#limits = limits;
+  }
+
+  get channels(): ReadonlySet<string> {
+    return new Set(this.#states.keys());
+  }
+
+  get queuedMessages(): number {
+    return this.#queue.length;
+  }
+
+  get droppedMessages(): number {
+    return this.#dropped;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async subscribe(channel: string, options: SubscribeOptions = {}): Promise<SubscribeResult> {
+    if (this.#closed) return { position: null, recovered: false, replayed: 0 };
+    if (this.#states.has(channel)) throw new Error(`already subscribed to ${channel}`);
+    // Register first, in this tick, so every live message from now on is held in `pending`.
+    const state: ChannelState = { pending: [], lastOffset: 0, epoch: null };
+    this.#states.set(channel, state);
+    await this.#host.join(this, channel);
+    const replay = await this.#host.history(channel, options);
+    if (this.#closed || this.#states.get(channel) !== state) return { ...replay, replayed: 0 };
+    const held = state.pending ?? [];
+    state.pending = null;
+    for (const msg of replay.messages) this.#advance(state, msg);
+    if (replay.position) {
+      state.epoch = replay.position.epoch;
+      state.lastOffset = Math.max(state.lastOffset, replay.position.offset);
+    }
+    // The replay burst goes straight to the sink, never through the small live queue (notes §1.3).
+    if (replay.messages.length > 0) {
+      if (this.#queue.length > 0 || this.#paused) {
+        for (const msg of replay.messages) this.#queue.push(msg);
+        this.#host.scheduleFlush(this);
+      } else if (!this.sink.deliver(replay.messages)) {
+        this.#paused = true;
+      }
+    }
+    for (const msg of held) this.push(msg);
+    return { position: replay.position, recovered: replay.recovered, replayed: replay.messages.length };
+  }
+
+  unsubscribe(channel: string): void {
+    if (!this.#states.delete(channel)) return;
+    this.#host.leave(this, channel);
+  }
+
+  /** Called by the hub for every live message of a channel this subscriber is in. */
+  push(msg: Message): void {
+    if (this.#closed) return;
+    const state = this.#states.get(msg.channel);
+    if (!state) return;
+    if (state.pending) {
+      if (state.pending.length >= this.#limits.maxPendingDuringReplay) {
+        this.#closeFor('overflow', this.#limits.overflowClose);
+        return;
+      }
+      state.pending.push(msg);
+      return;
+    }
+    if (state.epoch === msg.epoch && msg.offset <= state.lastOffset) return; // already replayed
+    this.#advance(state, msg);
+    this.#enqueue(msg);
+  }
+
+  resume(): void {
+    if (this.#closed) return;
+    this.#paused = false;
+    if (this.#queue.length > 0) this.#host.scheduleFlush(this);
+    else this.#clearStall();
+  }
+
+  /** Hands everything queued to the sink in one batch. Called by the hub once per tick. */
+  flush(): void {
+    if (this.#closed || this.#paused || this.#queue.length === 0) return;
+    if (this.#droppedUnreported > 0 && this.sink.dropped) {
+      const count = this.#droppedUnreported;
+      this.#droppedUnreported = 0;
+      this.sink.dropped(count);
+      if (this.#closed) return;
+    }
+    const batch = this.#queue.drain();
+    this.#queuedBytes = 0;
+    this.#clearStall();
+    if (!this.sink.deliver(batch)) this.#paused = true;
+    const observer = this.#host.observer;
+    if (observer.delivered) {
+      let bytes = 0;
+      for (const msg of batch) bytes += msg.payload.byteLength;
+      observer.delivered(this.sink.dialect, batch.length, bytes, this.#host.clock.now() - (batch[0]?.publishedAt ?? 0));
+    }
+  }
+
+  detach(reason?: CloseReason): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clearStall();
+    for (const channel of this.#states.keys()) this.#host.leave(this, channel);
+    this.#states.clear();
+    this.#queue.clear();
+    this.#queuedBytes = 0;
+    this.#host.forget(this);
+    if (reason) {
+      this.#host.observer.detached?.(this.sink.dialect, reason);
+      this.sink.close(reason);
+    }
+  }
+
+  #advance(state: ChannelState, msg: Message): void {
+    if (state.epoch !== msg.epoch) state.epoch = msg.epoch;
+    state.lastOffset = msg.offset;
+  }
+
+  #enqueue(msg: Message): void {
+    const limits = this.#limits;
+    const size = msg.payload.byteLength;
+    // A writable sink never loses messages to a burst: a full queue is flushed early instead.
+    if (!this.#paused && (this.#queue.length >= limits.maxMessages || this.#queuedBytes + size > limits.maxBytes)) this.flush();
+    if (this.#closed) return;
+    while (this.#queue.length >= limits.maxMessages || (this.#queue.length > 0 && this.#queuedBytes + size > limits.maxBytes)) {
+      if (limits.overflow === 'close') {
+        this.#closeFor('overflow', limits.overflowClose);
+        return;
+      }
+      const victim =
+        limits.overflow === 'coalesce'
+          ? (this.#queue.removeFirst((m) => m.channel === msg.channel) ?? this.#queue.shift())
+          : this.#queue.shift();
+      if (!victim) break;
+      this.#queuedBytes -= victim.payload.byteLength;
+      this.#dropped += 1;
+      this.#droppedUnreported += 1;
+      this.#host.observer.dropped?.(this.sink.dialect, 1, limits.overflow);
+      this.#armStall();
+    }
+    this.#queue.push(msg);
+    this.#queuedBytes += size;
+    if (!this.#paused) this.#host.scheduleFlush(this);
+  }
+
+  #armStall(): void {
+    if (this.#stallTimer !== null || this.#limits.stallTimeoutMs <= 0) return;
+    this.#stallTimer = this.#host.clock.setTimeout(() => {
+      this.#stallTimer = null;
+      this.#closeFor('stall', this.#limits.stallClose);
+    }, this.#limits.stallTimeoutMs);
+  }
+
+  #clearStall(): void {
+    if (this.#stallTimer === null) return;
+    this.#host.clock.clearTimeout(this.#stallTimer);
+    this.#stallTimer = null;
+  }
+
+  #closeFor(kind: 'stall' | 'overflow', reason: CloseReason): void {
+    this.#host.countClose(kind);
+    this.detach(reason);
+  }
+}

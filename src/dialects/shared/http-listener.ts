@@ -1,0 +1,77 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ListenerAddress, ListenerSettings } from '../types.js';
+
+export interface HttpListenerOptions {
+  readonly name: string;
+  readonly port: number;
+  readonly settings: ListenerSettings;
+  readonly onRequest?: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+}
+
+export interface HttpListener {
+  readonly server: Server;
+  listen(): Promise<ListenerAddress>;
+  /** Stops accepting; destroys whatever HTTP connections remain after `deadlineMs`. Upgraded sockets belong to their sessions. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+/**
+ * One HTTP(S) listener with the protective defaults every dialect shares: a handshake deadline
+ * (headers and request within `handshakeTimeoutMs`, the slowloris guard), TLS from one setting,
+ * and a 404 for requests nobody handles.
+ */
+export function createHttpListener(options: HttpListenerOptions): HttpListener {
+  const { settings } = options;
+  const onRequest =
+    options.onRequest ??
+    ((_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
+    });
+  const server: Server = settings.tls
+    ? (createHttpsServer({ cert: settings.tls.cert, key: settings.tls.key }, onRequest) as unknown as Server)
+    : createHttpServer(onRequest);
+  server.headersTimeout = settings.handshakeTimeoutMs;
+  server.requestTimeout = settings.handshakeTimeoutMs;
+  server.keepAliveTimeout = 5_000;
+  if (options.onUpgrade) server.on('upgrade', options.onUpgrade);
+  else server.on('upgrade', (_req, socket: Duplex) => socket.destroy());
+  // A malformed request gets a 400 from Node; make sure it never throws past the listener.
+  server.on('clientError', (_err, socket: Duplex) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  return {
+    server,
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port, settings.host, () => {
+          server.off('error', reject);
+          const address = server.address();
+          resolve({ name: options.name, port: typeof address === 'object' && address ? address.port : options.port });
+        });
+      });
+    },
+    close(deadlineMs) {
+      return new Promise((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        const timer = setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, deadlineMs);
+        timer.unref();
+      });
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { timingSafeEqual, createHash } from 'node:crypto';
+
+/**
+ * Refuses an upgrade before the handshake with a plain HTTP response (DESIGN.md: every refusal
+ * is an HTTP status before the upgrade), then closes the socket.
+ */
+export function rejectUpgrade(socket: Duplex, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+    'Connection: close',
+    ...(text ? [`Content-Type: ${typeof body === 'string' ? 'text/plain' : 'application/json'}`] : []),
+    `Content-Length: ${Buffer.byteLength(text)}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${text}`);
+  socket.once('finish', () => socket.destroy());
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** The bearer token of a request (`Authorization: Bearer <token>`), or null. */
+export function bearerToken(req: IncomingMessage): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+  return match ? match[1]!.trim() : null;
+}
+
+/**
+ * Constant-time string equality: both sides are hashed first, so neither the content nor the
+ * length of the secret leaks through timing.
+ */
+export function safeEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Reads a request body up to `maxBytes`; rejects with status 413 past it. */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(Object.assign(new Error(`body over ${maxBytes} bytes`), { status: 413 }));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}

@@ -1,0 +1,44 @@
+import type { Clock, CloseReason, Hub, IdSource, Logger } from '../core/index.js';
+
+/** Listener settings shared by every dialect (from config.server). */
+export interface ListenerSettings {
+  readonly host: string;
+  readonly handshakeTimeoutMs: number;
+  readonly trustedProxies: readonly string[];
+  /** PEM contents, already read, when TLS is on. */
+  readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
+}
+
+/** Everything a dialect may touch: no other dialect, no broker, no config object. */
+export interface DialectContext {
+  readonly hub: Hub;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly listener: ListenerSettings;
+}
+
+export interface ListenerAddress {
+  /** Which of the dialect's listeners (`ws`, `ingest`, `output`, `status`, …). */
+  readonly name: string;
+  readonly port: number;
+}
+
+/** Counters every dialect reports; dialects may add their own numbers. */
+export interface DialectStats {
+  readonly connections: number;
+  readonly [key: string]: number | string | boolean | readonly unknown[] | Record<string, unknown>;
+}
+
+/** One wire protocol: owns its listeners, sessions and codec; talks to the hub only. */
+export interface Dialect {
+  readonly name: string;
+  /** Binds the dialect's ports (port 0 picks a free one) and resolves with what was bound. */
+  listen(): Promise<ListenerAddress[]>;
+  stats(): DialectStats;
+  /** Stops accepting, closes every session with `reason`, resolves when the sockets are gone or the deadline passed. */
+  close(reason: CloseReason, deadlineMs: number): Promise<void>;
+}
+
+/** Producers and control planes that publish into a dialect's channels get this from the dialect. */
+export type DialectFactory<Options> = (ctx: DialectContext, options: Options) => Dialect;
