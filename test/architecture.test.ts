@@ -11,7 +11,7 @@ import { it } from 'node:test';
 const root = resolve(import.meta.dirname, '..');
 const src = join(root, 'src');
 const files = readdirSync(src, { recursive: true, encoding: 'utf8' })
-  .filter((f) => f.endsWith('.ts'))
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')) // colocated unit tests may use the memory broker as their test double
   .map((f) => join(src, f));
 
 interface Import {

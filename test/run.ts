@@ -29,7 +29,7 @@ stream.on('test:pass', (e) => {
   if (e.skip || e.todo) skipped += 1;
   else passed += 1;
 });
-stream.compose(spec).pipe(process.stdout);
+stream.compose(new spec()).pipe(process.stdout);
 stream.on('end', () => {
   process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   process.exitCode = failed > 0 ? 1 : 0;

@@ -28,6 +28,8 @@ export const matchSchema = z
     queue: queueSchema({ maxMessages: 120, maxBytes: 8 * 1024 * 1024, overflow: 'drop-oldest', stallTimeoutMs: 5_000 }),
     /** Live messages held per subscriber while its replay is fetched. */
     maxPendingDuringReplay: positiveInt.default(4096),
+    /** After a close frame to a client that does not answer (e.g. a stalled one), the socket is dropped this long later. */
+    closeTimeoutMs: durationMs.min(1).default(2_000),
     /** A match is forgotten this long after its last message (its ring stays for the window after the producer leaves). */
     idleTtlMs: durationMs.default(60_000),
     ingest: z
@@ -40,6 +42,12 @@ export const matchSchema = z
         producerUrls: z.array(z.string().url()).default([]),
         reconnectMinMs: durationMs.min(10).default(500),
         reconnectMaxMs: durationMs.min(10).default(8_000),
+        /** Each reconnect delay is stretched by up to this fraction at random (the original: 25 %). */
+        reconnectJitter: z.number().min(0).max(1).default(0.25),
+        /** Most producer connections accepted on /v1/ingest at once. */
+        maxConnections: positiveInt.default(64),
+        /** Most publishes of one producer connection waiting for the broker; past it the producer is closed 1013. */
+        maxInflight: positiveInt.default(1024),
       })
       .strict()
       .prefault({}),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs, port, type EnvBinding } from './common.js';
+import { durationMs, nonNegativeInt, port, positiveInt, type EnvBinding } from './common.js';
 
 /** Settings shared by every listener. */
 export const serverSchema = z
@@ -15,7 +15,10 @@ export const serverSchema = z
     handshakeTimeoutMs: durationMs.min(100).default(10_000),
     /** Proxies whose X-Forwarded-For is trusted for the client IP: exact IPs or CIDR blocks. Empty: never trusted. */
     trustedProxies: z.array(z.string().min(1)).default([]),
-    /** TLS for every listener: PEM file paths. Null: plain ws/http. */
+    /**
+     * TLS for every listener (each dialect, the operator listener; spectra unless its seed settings
+     * say otherwise): PEM file paths. Null: plain ws/http. Env: STREAMHUB_TLS_CERT + STREAMHUB_TLS_KEY.
+     */
     tls: z
       .object({ certFile: z.string().min(1), keyFile: z.string().min(1) })
       .strict()
@@ -33,6 +36,29 @@ export const operatorSchema = z
     port: port.default(4000),
     /** Bearer token for the operator admin API and HTTP publish API. Null: those endpoints answer 503. */
     adminToken: z.string().min(1).nullable().default(null),
+    /**
+     * True: the dashboard's JSON (`GET /api/dashboard`: counts, rates, channel names, broker health; never a
+     * token or a key) needs no token. False: it needs the admin bearer token like the admin API.
+     */
+    publicDashboard: z.boolean().default(true),
+    /** Most channels listed in the dashboard JSON (busiest first); the totals still count every channel. */
+    dashboardMaxChannels: positiveInt.max(10_000).default(200),
+    /** Largest `POST /api/publish` body; past it the answer is 413. */
+    maxPublishBytes: positiveInt.max(64 * 1024 * 1024).default(1024 * 1024),
+    /**
+     * Retention of messages published through `POST /api/publish` to a dialect that supplies no
+     * publisher of its own (the hub is used directly).
+     */
+    publishRetention: z
+      .object({
+        maxMessages: positiveInt.default(100),
+        maxBytes: positiveInt.default(1024 * 1024),
+        maxAgeMs: durationMs.default(0),
+        maxPinned: nonNegativeInt.default(0),
+        idleTtlMs: durationMs.default(3_600_000),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .prefault({});
@@ -44,7 +70,10 @@ export const serverEnv: EnvBinding[] = [
   { name: 'STREAMHUB_SHUTDOWN_DEADLINE_MS', path: 'server.shutdownDeadlineMs', type: 'int' },
   { name: 'STREAMHUB_HANDSHAKE_TIMEOUT_MS', path: 'server.handshakeTimeoutMs', type: 'int' },
   { name: 'STREAMHUB_TRUSTED_PROXIES', path: 'server.trustedProxies', type: 'list' },
+  { name: 'STREAMHUB_TLS_CERT', path: 'server.tls.certFile', type: 'string', doc: 'PEM certificate path; set with STREAMHUB_TLS_KEY' },
+  { name: 'STREAMHUB_TLS_KEY', path: 'server.tls.keyFile', type: 'string', doc: 'PEM private key path; set with STREAMHUB_TLS_CERT' },
   { name: 'STREAMHUB_DEMO', path: 'server.demo', type: 'bool' },
   { name: 'STREAMHUB_OPERATOR_PORT', path: 'operator.port', type: 'int' },
   { name: 'STREAMHUB_OPERATOR_TOKEN', path: 'operator.adminToken', type: 'nullable-string' },
+  { name: 'STREAMHUB_PUBLIC_DASHBOARD', path: 'operator.publicDashboard', type: 'bool' },
 ];

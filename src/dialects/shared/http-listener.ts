@@ -31,17 +31,23 @@ export function createHttpListener(options: HttpListenerOptions): HttpListener {
     ((_req: IncomingMessage, res: ServerResponse) => {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
     });
+  // Node checks these deadlines on an interval (30 s by default); check often enough that the
+  // handshake deadline is kept to within a quarter of itself.
+  const timeouts = {
+    headersTimeout: settings.handshakeTimeoutMs,
+    requestTimeout: settings.handshakeTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(settings.handshakeTimeoutMs / 4))),
+  };
   const server: Server = settings.tls
-    ? (createHttpsServer({ cert: settings.tls.cert, key: settings.tls.key }, onRequest) as unknown as Server)
-    : createHttpServer(onRequest);
-  server.headersTimeout = settings.handshakeTimeoutMs;
-  server.requestTimeout = settings.handshakeTimeoutMs;
+    ? (createHttpsServer({ cert: settings.tls.cert, key: settings.tls.key, ...timeouts }, onRequest) as unknown as Server)
+    : createHttpServer(timeouts, onRequest);
   server.keepAliveTimeout = 5_000;
   if (options.onUpgrade) server.on('upgrade', options.onUpgrade);
   else server.on('upgrade', (_req, socket: Duplex) => socket.destroy());
   // A malformed request gets a 400 from Node; make sure it never throws past the listener.
-  server.on('clientError', (_err, socket: Duplex) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     else socket.destroy();
   });
   const sockets = new Set<Socket>();

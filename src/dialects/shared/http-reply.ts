@@ -47,21 +47,35 @@ export function safeEqual(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** Reads a request body up to `maxBytes`; rejects with status 413 past it. */
+/**
+ * Reads a request body up to `maxBytes`; past it, rejects with `status: 413` and discards the
+ * rest (the connection stays readable so the caller can still answer 413 with `connection: close`).
+ */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      req.resume();
+      reject(Object.assign(new Error(`body over ${maxBytes} bytes`), { status: 413 }));
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
+        req.off('data', onData);
+        chunks.length = 0;
+        req.resume();
         reject(Object.assign(new Error(`body over ${maxBytes} bytes`), { status: 413 }));
-        req.destroy();
         return;
       }
       chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => {
+      if (size <= maxBytes) resolve(Buffer.concat(chunks));
     });
-    req.once('end', () => resolve(Buffer.concat(chunks)));
     req.once('error', reject);
   });
 }

@@ -1,27 +1,52 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import { FrameCache, Opcode, framesLength, type Frame } from './frame.js';
+
+/** One cache for the process: keyed by payload object, so it is shared across dialects and sockets and freed with the messages. */
+const sharedFrames = new FrameCache();
+
+/** Batches up to this many bytes are copied into one buffer and written with one write(); larger ones are written frame by frame under one cork. */
+const COALESCE_LIMIT = 256 * 1024;
+
+interface WsInternals {
+  _socket?: Socket;
+  _sender?: { _state?: number; _queue?: unknown[] };
+  _extensions?: Record<string, unknown>;
+}
 
 /**
  * Writes batches of frames to one `ws` socket with one syscall per batch, and reports
  * backpressure to the hub (DESIGN.md "Encode once"; STYLE.md §11 "Backpressure is split").
  *
- * `ws` frames each send with its own writes; corking the underlying net.Socket around the batch
- * makes them one writev. The underlying socket is `ws`'s internal `_socket`: this is the one file
- * that touches it, behind a feature check (STYLE.md §9), falling back to plain sends.
+ * Fast path: each payload is framed once (FrameCache) and the tick's frames for this socket are
+ * written to the underlying net.Socket as one buffer. That bypasses `ws`'s sender, which is only
+ * safe when the sender is idle with nothing queued and no extension (permessage-deflate) was
+ * negotiated; otherwise — and whenever `ws`'s internals are not what this file expects — it falls
+ * back to `ws.send` under one cork. This is the one file that touches `ws` internals (STYLE.md §9),
+ * behind that feature check and ws-writer tests.
  */
 export class WsWriter {
   readonly #ws: WebSocket;
+  readonly #internals: WsInternals;
   readonly #highWaterMarkBytes: number;
   readonly #onDrain: () => void;
   readonly #raw: Socket | null;
+  readonly #canPreframe: boolean;
   #waitingForDrain = false;
 
   constructor(ws: WebSocket, highWaterMarkBytes: number, onDrain: () => void) {
     this.#ws = ws;
+    this.#internals = ws as unknown as WsInternals;
     this.#highWaterMarkBytes = highWaterMarkBytes;
     this.#onDrain = onDrain;
-    const raw = (ws as unknown as { _socket?: Socket })._socket;
-    this.#raw = raw && typeof raw.cork === 'function' && typeof raw.uncork === 'function' ? raw : null;
+    const raw = this.#internals._socket;
+    this.#raw = raw && typeof raw.cork === 'function' && typeof raw.write === 'function' ? raw : null;
+    const sender = this.#internals._sender;
+    this.#canPreframe =
+      this.#raw !== null &&
+      typeof sender?._state === 'number' &&
+      Array.isArray(sender._queue) &&
+      Object.keys(this.#internals._extensions ?? {}).length === 0;
   }
 
   /** True while the socket can take more. */
@@ -34,22 +59,68 @@ export class WsWriter {
   }
 
   /**
-   * Sends every frame in order within one cork. Returns false when the socket is above its high
+   * Sends every frame in order as one write. Returns false when the socket is above its high
    * watermark afterwards; `onDrain` is then called once the kernel has taken the bytes.
    */
-  sendBatch(frames: readonly (Uint8Array | string)[], binary = false): boolean {
-    if (this.#ws.readyState !== 1) return false;
-    this.#raw?.cork();
-    try {
-      for (const frame of frames) this.#ws.send(frame, { binary, compress: false });
-    } finally {
-      this.#raw?.uncork();
-    }
+  sendBatch(payloads: readonly (Uint8Array | string)[], binary = false): boolean {
+    if (this.#ws.readyState !== 1 || payloads.length === 0) return this.#ws.readyState === 1;
+    if (this.#senderIdle()) this.#writePreframed(payloads, binary ? Opcode.binary : Opcode.text);
+    else this.#sendThroughWs(payloads, binary);
     return this.#checkWatermark();
   }
 
-  send(frame: Uint8Array | string, binary = false): boolean {
-    return this.sendBatch([frame], binary);
+  send(payload: Uint8Array | string, binary = false): boolean {
+    return this.sendBatch([payload], binary);
+  }
+
+  #senderIdle(): boolean {
+    const sender = this.#internals._sender;
+    return this.#canPreframe && sender !== undefined && sender._state === 0 && sender._queue!.length === 0;
+  }
+
+  #writePreframed(payloads: readonly (Uint8Array | string)[], opcode: Opcode): void {
+    const raw = this.#raw!;
+    const frames: Frame[] = payloads.map((p) => sharedFrames.frame(p, opcode));
+    const total = framesLength(frames);
+    if (frames.length === 1 && Buffer.isBuffer(frames[0])) {
+      raw.write(frames[0]);
+      return;
+    }
+    if (total <= COALESCE_LIMIT) {
+      const out = Buffer.allocUnsafe(total);
+      let at = 0;
+      for (const f of frames) {
+        if (Buffer.isBuffer(f)) at += f.copy(out, at);
+        else {
+          at += f[0].copy(out, at);
+          out.set(f[1], at);
+          at += f[1].byteLength;
+        }
+      }
+      raw.write(out);
+      return;
+    }
+    raw.cork();
+    try {
+      for (const f of frames) {
+        if (Buffer.isBuffer(f)) raw.write(f);
+        else {
+          raw.write(f[0]);
+          raw.write(f[1]);
+        }
+      }
+    } finally {
+      raw.uncork();
+    }
+  }
+
+  #sendThroughWs(payloads: readonly (Uint8Array | string)[], binary: boolean): void {
+    this.#raw?.cork();
+    try {
+      for (const p of payloads) this.#ws.send(p, { binary, compress: false });
+    } finally {
+      this.#raw?.uncork();
+    }
   }
 
   #checkWatermark(): boolean {

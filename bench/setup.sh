@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Bench setup (issue #8): installs what the bench needs when it is missing, idempotently —
+# nginx-light + libnginx-mod-nchan (Debian), the bench's own npm dependencies, and the C load
+# generator built with gcc.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ ! -x /usr/sbin/nginx ] || [ ! -f /usr/lib/nginx/modules/ngx_nchan_module.so ]; then
+  echo "bench setup: installing nginx-light and libnginx-mod-nchan" >&2
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get install -y nginx-light libnginx-mod-nchan >/dev/null 2>&1 ||
+    { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y nginx-light libnginx-mod-nchan >/dev/null; }
+fi
+
+if ! command -v gcc >/dev/null; then
+  echo "bench setup: gcc is required to build loadgen" >&2
+  exit 1
+fi
+
+if [ ! -d node_modules/socket.io ] || [ ! -d node_modules/ws ] || [ ! -d node_modules/socket.io-client ]; then
+  echo "bench setup: npm ci (bench dependencies)" >&2
+  npm ci --no-audit --no-fund >/dev/null
+fi
+
+if [ ! -x loadgen/loadgen ] || [ loadgen/loadgen.c -nt loadgen/loadgen ]; then
+  echo "bench setup: building loadgen" >&2
+  gcc -O2 -Wall -Wextra -o loadgen/loadgen loadgen/loadgen.c
+fi

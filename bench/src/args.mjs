@@ -1,0 +1,111 @@
+/**
+ * Command-line flags of `npm run bench -- [flags]`. Every flag has a default; `--quick` swaps in
+ * a small, fast plan used to check that the bench works end to end.
+ */
+const SERVERS = ['streamhub', 'nchan', 'socketio', 'ws'];
+
+const FULL = {
+  servers: SERVERS,
+  subscribers: [1000, 5000],
+  runs: 3,
+  stepSeconds: 3,
+  size: 200,
+  memConnections: 10_000,
+  startDelivered: 20_000,
+  bisections: 3,
+  maxP99Ms: 250,
+  srcAddrs: 4,
+  coalesceUs: 200,
+  profile: false,
+  skipMemory: false,
+};
+
+const QUICK = { ...FULL, subscribers: [200], runs: 1, stepSeconds: 1, memConnections: 2_000, bisections: 2 };
+
+const BOOLEAN_FLAGS = ['quick', 'profile', 'skip-memory', 'help'];
+const VALUE_FLAGS = ['servers', 'subscribers', 'runs', 'duration', 'size', 'mem-connections', 'start-rate', 'bisections', 'max-p99-ms', 'src-addrs', 'coalesce-us'];
+
+/**
+ * `npm run bench -- --quick` reaches this process as `npm --prefix bench start --quick`, and npm
+ * takes flags given without a second `--` as its own config (`npm_config_quick=true`), passing only
+ * the bare words on. Rebuild the bench flags from those variables: a value flag written `--flag=v`
+ * arrives whole; one written `--flag v` arrives as `true` with `v` among the bare words (only one
+ * such flag can be paired unambiguously).
+ */
+export function argsFromNpm(argv, env) {
+  if (argv.some((a) => a.startsWith('--'))) return argv; // flags came through as flags
+  const out = [];
+  const words = [...argv];
+  let paired = 0;
+  for (const flag of BOOLEAN_FLAGS) if (env[`npm_config_${flag.replace(/-/g, '_')}`] === 'true') out.push(`--${flag}`);
+  for (const flag of VALUE_FLAGS) {
+    const value = env[`npm_config_${flag.replace(/-/g, '_')}`];
+    if (value === undefined || value === '') continue;
+    if (value === 'true') {
+      if (++paired > 1 || words.length === 0) throw new Error(`write --${flag}=VALUE (npm split the flag from its value)`);
+      out.push(`--${flag}=${words.shift()}`);
+    } else {
+      out.push(`--${flag}=${value}`);
+    }
+  }
+  if (words.length > 0) throw new Error(`unexpected argument(s) ${words.join(' ')}; write flags as --flag=VALUE`);
+  return out;
+}
+
+/** @param {string[]} argv */
+export function parseArgs(argv) {
+  const quick = argv.includes('--quick');
+  const o = { ...(quick ? QUICK : FULL), quick };
+  const list = (v) => v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=', 2);
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--quick': break;
+      case '--servers': o.servers = list(value()); break;
+      case '--subscribers': o.subscribers = list(value()).map(Number); break;
+      case '--runs': o.runs = Number(value()); break;
+      case '--duration': o.stepSeconds = Number(value()); break;
+      case '--size': o.size = Number(value()); break;
+      case '--mem-connections': o.memConnections = Number(value()); break;
+      case '--start-rate': o.startDelivered = Number(value()); break;
+      case '--bisections': o.bisections = Number(value()); break;
+      case '--max-p99-ms': o.maxP99Ms = Number(value()); break;
+      case '--src-addrs': o.srcAddrs = Number(value()); break;
+      case '--coalesce-us': o.coalesceUs = Number(value()); break;
+      case '--profile': o.profile = true; break;
+      case '--skip-memory': o.skipMemory = true; break;
+      case '--help':
+        process.stdout.write(HELP);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown flag ${argv[i]} (see --help)`);
+    }
+  }
+  for (const s of o.servers) if (!SERVERS.includes(s)) throw new Error(`unknown server ${s}; one of ${SERVERS.join(', ')}`);
+  const ints = { runs: o.runs, size: o.size, memConnections: o.memConnections, srcAddrs: o.srcAddrs, coalesceUs: o.coalesceUs };
+  for (const [k, v] of Object.entries(ints)) if (!Number.isInteger(v) || v < 0) throw new Error(`--${k}: expected a whole number`);
+  if (!(o.stepSeconds > 0 && o.stepSeconds <= 60)) throw new Error('--duration: expected 0 < seconds <= 60');
+  if (o.size < 120 || o.size > 64 * 1024) throw new Error('--size: expected 120..65536 bytes');
+  if (o.subscribers.some((n) => !Number.isInteger(n) || n < 1 || n > 15_000)) throw new Error('--subscribers: 1..15000 each');
+  if (o.memConnections > 15_000) throw new Error('--mem-connections: at most 15000 (the open-file cap is 20000)');
+  return o;
+}
+
+const HELP = `npm run bench -- [flags]
+  --quick               200 subscribers, 1 run, 1 s steps, 2,000 idle connections (a smoke run)
+  --servers a,b         subset of ${SERVERS.join(',')} (default: all)
+  --subscribers 1000,5000
+  --runs 3              runs per server and subscriber count (the table shows medians)
+  --duration 3          seconds per rate step
+  --size 200            message size in bytes
+  --mem-connections 10000   idle connections for the memory-per-connection figure (0: skip)
+  --start-rate 20000    first step, in deliveries per second (then x2 until a step fails, then bisect)
+  --bisections 3        bisection steps between the last pass and the first failure
+  --max-p99-ms 250      p99 publish->receive bound of a passing step
+  --src-addrs 4         subscribers bind round-robin to 127.0.0.1..127.0.0.K
+  --coalesce-us 200     loadgen pauses this long between busy epoll rounds (fewer reads, adds <= that latency)
+  --profile             run StreamHub with --cpu-prof (profile in bench/results/prof/)
+  --skip-memory         skip the idle-memory measurement
+`;

@@ -1,0 +1,78 @@
+/**
+ * `npm run bench`: starts StreamHub and its peers on loopback, measures idle memory per connection
+ * and fan-out throughput side by side in one run, prints a Markdown table and writes it (with the
+ * raw JSON and JSON lines of every step) to bench/results/. Issue #8.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { argsFromNpm, parseArgs } from './args.mjs';
+import { LOADGEN_BIN } from './loadgen.mjs';
+import { measureFanout, measureMemory } from './measure.mjs';
+import { killAllChildren } from './proc.mjs';
+import { basename } from 'node:path';
+import { renderMarkdown, resultBase, summarize, writeResults } from './report.mjs';
+import { STARTERS, streamhubConfig } from './servers.mjs';
+
+const log = (line) => process.stderr.write(`${line}\n`);
+
+async function main() {
+  const argv = argsFromNpm(process.argv.slice(2), process.env);
+  const opts = parseArgs(argv);
+  if (!existsSync(LOADGEN_BIN)) throw new Error(`${LOADGEN_BIN} is missing: run bench/setup.sh (npm run bench does)`);
+  if (cpus().length < 2) log('warning: fewer than 2 cores; server and load generator will share a core');
+  const results = {
+    meta: {
+      startedAt: new Date().toISOString(),
+      command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      kernel: `Linux ${release()}`,
+      loadAvgAtStart: readFileSync('/proc/loadavg', 'utf8').trim(),
+      scheduling: process.env.BENCH_SCHED_USED ?? 'none',
+      openFiles: readFileSync('/proc/self/limits', 'utf8').match(/Max open files\s+(\d+)/)?.[1],
+      opts,
+      streamhubConfig: streamhubConfig(),
+    },
+    memory: [],
+    fanout: [],
+  };
+  const servers = [];
+  try {
+    for (const name of opts.servers) {
+      log(`starting ${name} …`);
+      servers.push(await STARTERS[name]({ size: opts.size, profile: opts.profile }));
+    }
+    if (!opts.skipMemory && opts.memConnections > 0) {
+      log(`idle memory at ${opts.memConnections} connections:`);
+      for (const server of servers) results.memory.push(await measureMemory(server, { conns: opts.memConnections, opts, log }));
+    }
+    for (let run = 1; run <= opts.runs; run++) {
+      for (const n of opts.subscribers) {
+        log(`run ${run}/${opts.runs}, ${n} subscribers:`);
+        for (const server of servers) results.fanout.push(await measureFanout(server, { n, run, opts, log }));
+      }
+    }
+  } finally {
+    for (const server of servers) await server.stop().catch((err) => log(`stopping ${server.name}: ${err.message}`));
+  }
+  const rows = summarize(results);
+  results.summary = rows;
+  const markdown = renderMarkdown(results, rows, `${basename(resultBase(results.meta))}.svg`);
+  const base = writeResults(results, markdown);
+  process.stdout.write(`\n${markdown}\n`);
+  log(`results: ${base}.md, ${base}.json, ${base}.jsonl`);
+}
+
+process.on('exit', killAllChildren);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    killAllChildren();
+    process.exit(130);
+  });
+}
+main().catch((err) => {
+  log(`bench failed: ${err.stack ?? err}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,54 @@
+/**
+ * Latency versus rate (issue #8 "a latency-versus-rate plot"): one SVG, one panel per subscriber
+ * count, p99 publish→receive latency (log scale) against delivered messages/s (log scale) for
+ * every step of every run, one colour per server. No dependencies: plain SVG text.
+ */
+const COLOURS = { streamhub: '#d62728', nchan: '#1f77b4', socketio: '#2ca02c', ws: '#9467bd' };
+const LABELS = { streamhub: 'StreamHub', nchan: 'nginx + nchan', socketio: 'Socket.IO', ws: 'naive ws' };
+
+const esc = (s) => String(s).replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]);
+
+export function renderPlot(results) {
+  const ns = [...new Set(results.fanout.map((r) => r.n))].sort((a, b) => a - b);
+  const W = 520;
+  const H = 360;
+  const pad = { l: 60, r: 20, t: 30, b: 50 };
+  const width = W * Math.max(1, ns.length);
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H + 30}" font-family="sans-serif" font-size="11">`];
+  parts.push(`<rect width="100%" height="100%" fill="white"/>`);
+  const bound = results.meta.opts.maxP99Ms;
+  ns.forEach((n, i) => {
+    const steps = results.fanout.filter((r) => r.n === n).flatMap((r) => r.steps.map((s) => ({ ...s, server: r.server })));
+    const xs = steps.map((s) => s.targetDelivered).filter((x) => x > 0);
+    const ys = steps.map((s) => Math.max(0.05, s.p99Ms));
+    if (xs.length === 0) return;
+    const x0 = Math.log10(Math.min(...xs) / 1.2);
+    const x1 = Math.log10(Math.max(...xs) * 1.2);
+    const y0 = Math.log10(0.05);
+    const y1 = Math.log10(Math.max(bound * 4, ...ys));
+    const ox = i * W;
+    const px = (x) => ox + pad.l + ((Math.log10(x) - x0) / (x1 - x0)) * (W - pad.l - pad.r);
+    const py = (y) => pad.t + (1 - (Math.log10(Math.max(0.05, y)) - y0) / (y1 - y0)) * (H - pad.t - pad.b);
+    parts.push(`<text x="${ox + W / 2}" y="18" text-anchor="middle" font-size="13">${n.toLocaleString('en-US')} subscribers: p99 latency vs delivered msg/s</text>`);
+    parts.push(`<rect x="${ox + pad.l}" y="${pad.t}" width="${W - pad.l - pad.r}" height="${H - pad.t - pad.b}" fill="none" stroke="#999"/>`);
+    for (let e = Math.ceil(x0); e <= Math.floor(x1); e++) {
+      const x = px(10 ** e);
+      parts.push(`<line x1="${x}" x2="${x}" y1="${pad.t}" y2="${H - pad.b}" stroke="#eee"/><text x="${x}" y="${H - pad.b + 14}" text-anchor="middle">${(10 ** e).toLocaleString('en-US')}</text>`);
+    }
+    for (const y of [0.1, 1, 10, 100, 1000, 10000].filter((v) => Math.log10(v) >= y0 && Math.log10(v) <= y1)) {
+      parts.push(`<line x1="${ox + pad.l}" x2="${ox + W - pad.r}" y1="${py(y)}" y2="${py(y)}" stroke="#eee"/><text x="${ox + pad.l - 4}" y="${py(y) + 4}" text-anchor="end">${y} ms</text>`);
+    }
+    parts.push(`<line x1="${ox + pad.l}" x2="${ox + W - pad.r}" y1="${py(bound)}" y2="${py(bound)}" stroke="#000" stroke-dasharray="4 3"/><text x="${ox + W - pad.r - 2}" y="${py(bound) - 3}" text-anchor="end">${bound} ms bound</text>`);
+    parts.push(`<text x="${ox + W / 2}" y="${H - 12}" text-anchor="middle">delivered messages/s (step target; hollow = failed step)</text>`);
+    for (const s of steps) {
+      if (!(s.targetDelivered > 0)) continue;
+      const c = COLOURS[s.server] ?? '#333';
+      parts.push(`<circle cx="${px(s.targetDelivered).toFixed(1)}" cy="${py(s.p99Ms).toFixed(1)}" r="3.5" ${s.pass ? `fill="${c}"` : `fill="none" stroke="${c}"`}/>`);
+    }
+  });
+  Object.entries(LABELS).forEach(([k, label], j) => {
+    parts.push(`<circle cx="${pad.l + j * 130}" cy="${H + 12}" r="4" fill="${COLOURS[k]}"/><text x="${pad.l + j * 130 + 8}" y="${H + 16}">${esc(label)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}

@@ -1,0 +1,190 @@
+/**
+ * The servers under test, each started as a child pinned to core 0, on loopback, on free ports:
+ * StreamHub (match dialect), Socket.IO room broadcast, the naive ws loop, and nginx + nchan with a
+ * config of the bench's own in a temporary directory. Each returns the same shape:
+ * { name, pid, mode, subscriberPath(channel), prepare(channel) → publisher, stop() }.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { matchInit } from './message.mjs';
+import { spawnPinned, stopChild, waitForLine } from './proc.mjs';
+import { nchanPublisher, socketIoPublisher, wsPublisher } from './publishers.mjs';
+
+export const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT_DIR = resolve(BENCH_DIR, '..');
+const SERVER_CORE = 0;
+const INGEST_TOKEN = 'bench-ingest-token';
+
+/** Settings the bench gives StreamHub (reported in the results). */
+export function streamhubConfig() {
+  return {
+    server: { host: '127.0.0.1', logLevel: 'info', demo: false, handshakeTimeoutMs: 60_000 },
+    operator: { enabled: false },
+    nova: { enabled: false },
+    relay: { enabled: false },
+    spectra: { enabled: false },
+    elstat: { enabled: false },
+    match: {
+      port: 0,
+      // thousands of loopback subscribers come from a few 127.0.0.x addresses
+      perIpMax: 20_000,
+      totalMax: 20_000,
+      // zero loss is the pass criterion: a deep queue, and no stall close (latency fails a step first)
+      queue: { maxMessages: 100_000, maxBytes: 256 * 1024 * 1024, overflow: 'drop-oldest', stallTimeoutMs: 0 },
+      ingest: { token: INGEST_TOKEN, maxInflight: 65_536 },
+      demo: { mock: false, statsbomb: false },
+    },
+  };
+}
+
+function cleanEnv() {
+  const env = { ...process.env, NODE_ENV: 'production' };
+  for (const key of Object.keys(env)) if (key.startsWith('STREAMHUB_') || key.startsWith('STREAM_')) delete env[key];
+  return env;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startStreamHub({ size, profile }) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-streamhub-'));
+  const configFile = join(dir, 'streamhub.json');
+  writeFileSync(configFile, JSON.stringify(streamhubConfig(), null, 2));
+  const profDir = join(BENCH_DIR, 'results', 'prof');
+  if (profile) mkdirSync(profDir, { recursive: true });
+  const nodeArgs = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', 'src/main.ts', '--config', configFile];
+  const child = spawnPinned(SERVER_CORE, process.execPath, nodeArgs, { cwd: ROOT_DIR, env: cleanEnv() });
+  const up = await waitForLine(child, (v) => v.msg === 'StreamHub listening', 60_000, 'StreamHub start');
+  const port = up.listeners.match.find((l) => l.name === 'ws')?.port ?? up.listeners.match[0].port;
+  return {
+    name: 'streamhub',
+    label: 'StreamHub (match)',
+    child,
+    pid: child.pid,
+    port,
+    mode: 'ws',
+    subscriberPath: (channel) => `/v1/match/${channel}`,
+    async prepare(channel) {
+      const pub = await wsPublisher(`ws://127.0.0.1:${port}/v1/ingest?match_id=${channel}`, size, {
+        headers: { authorization: `Bearer ${INGEST_TOKEN}` },
+        first: matchInit(channel),
+      });
+      await pub.flush();
+      return pub;
+    },
+    async stop() {
+      await stopChild(child, 15_000);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startNodePeer(name, label, script, mode, subscriberPath, makePublisher) {
+  const child = spawnPinned(SERVER_CORE, process.execPath, [join(BENCH_DIR, 'peers', script), '0'], { cwd: BENCH_DIR, env: cleanEnv() });
+  const { port } = await waitForLine(child, (v) => typeof v.port === 'number', 30_000, `${name} start`);
+  return {
+    name,
+    label,
+    child,
+    pid: child.pid,
+    port,
+    mode,
+    subscriberPath,
+    prepare: (channel) => makePublisher(port, channel),
+    stop: () => stopChild(child),
+  };
+}
+
+export const startWsPeer = ({ size }) =>
+  startNodePeer('ws', 'naive ws loop', 'ws-broadcast.mjs', 'ws', () => '/sub', (port) => wsPublisher(`ws://127.0.0.1:${port}/pub`, size));
+
+export const startSocketIo = ({ size }) =>
+  startNodePeer('socketio', 'Socket.IO 4.8 room', 'socketio-room.mjs', 'sio', () => '/socket.io/?EIO=4&transport=websocket', (port) =>
+    socketIoPublisher(port, size),
+  );
+
+function nchanConfig(dir, port) {
+  const asRoot = process.getuid?.() === 0 ? 'user root;' : '';
+  return `# nginx + nchan for the StreamHub bench (generated; issue #8)
+load_module /usr/lib/nginx/modules/ngx_nchan_module.so;
+${asRoot}
+daemon off;
+master_process on;
+worker_processes 1;
+worker_rlimit_nofile 20000;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 19000; use epoll; multi_accept on; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  nchan_shared_memory_size 256M;
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    location ~ ^/sub/([A-Za-z0-9_-]+)$ {
+      nchan_subscriber websocket;
+      nchan_channel_id $1;
+      nchan_subscriber_first_message newest;
+    }
+    location ~ ^/pub/([A-Za-z0-9_-]+)$ {
+      nchan_publisher http websocket;
+      nchan_channel_id $1;
+      nchan_message_buffer_length 16;
+      nchan_message_timeout 60s;
+    }
+  }
+}
+`;
+}
+
+export async function startNchan({ size }) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-nchan-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'nginx.conf'), nchanConfig(dir, port));
+  const child = spawnPinned(SERVER_CORE, '/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { cwd: dir });
+  // nginx prints nothing when it is up: poll the port (bounded).
+  const { connect } = await import('node:net');
+  let ok = false;
+  for (let i = 0; i < 100 && !ok && child.exitCode === null; i++) {
+    ok = await new Promise((res) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        res(true);
+      });
+      s.on('error', () => res(false));
+    });
+    if (!ok) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!ok) throw new Error(`nginx did not start\n${child.tail.join('\n')}`);
+  return {
+    name: 'nchan',
+    label: 'nginx + nchan',
+    child,
+    pid: child.pid,
+    port,
+    mode: 'ws',
+    subscriberPath: (channel) => `/sub/${channel}`,
+    prepare: (channel) => nchanPublisher(port, channel, size),
+    async stop() {
+      await stopChild(child, 5_000); // nginx: SIGTERM is its fast stop
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const STARTERS = { streamhub: startStreamHub, nchan: startNchan, socketio: startSocketIo, ws: startWsPeer };

@@ -1,0 +1,124 @@
+/**
+ * The C load generator against a scripted WebSocket server: frame boundaries (7-, 16- and 64-bit
+ * lengths, several frames per read), the marker, per-connection gaps and duplicates, the
+ * reset/report protocol, ping → pong, and the Socket.IO handshake. Run: `npm --prefix bench test`.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WebSocketServer } from 'ws';
+import { LOADGEN_BIN, startLoadgen } from '../src/loadgen.mjs';
+import { BENCH_DIR } from '../src/servers.mjs';
+
+const mark = (seq, pad = 0) => `{"type":"event.commentary","t":1,"text":"#t${process.hrtime.bigint() / 1000n}#s${seq}#${'x'.repeat(pad)}"}`;
+
+let server;
+let wss;
+let port;
+const sockets = [];
+let onConnection = () => {};
+
+before(async () => {
+  if (!existsSync(LOADGEN_BIN)) execFileSync('bash', ['setup.sh'], { cwd: BENCH_DIR, stdio: 'inherit' });
+  server = createServer();
+  wss = new WebSocketServer({ server, perMessageDeflate: false });
+  wss.on('connection', (ws) => {
+    sockets.push(ws);
+    onConnection(ws);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = server.address().port;
+});
+
+after(async () => {
+  for (const ws of wss.clients) ws.terminate();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+async function until(predicate, what, ms = 5_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('counts marked messages, gaps, duplicates and stale ones across frame sizes', async () => {
+  sockets.length = 0;
+  onConnection = () => {};
+  const lg = await startLoadgen({ port, path: '/', conns: 4, mode: 'ws', srcAddrs: 2, coalesceUs: 0 });
+  try {
+    assert.equal(lg.ready.open, 4);
+    await until(() => sockets.length === 4, '4 server sockets');
+    await lg.reset(1, 11);
+    const pads = [0, 1500, 70_000]; // 7-bit, 16-bit and 64-bit payload lengths
+    for (const [i, ws] of sockets.entries()) {
+      for (let seq = 1; seq <= 10; seq++) {
+        if (i === 1 && seq === 5) continue; // one gap on connection 1
+        ws.send(mark(seq, pads[seq % 3]));
+        if (i === 2 && seq === 7) ws.send(mark(7)); // one duplicate on connection 2
+      }
+      ws.send(mark(11)); // outside [1, 11): stale
+      ws.send('{"type":"hello"}'); // no marker: ignored
+    }
+    const report = await until(async () => {
+      const r = await lg.report();
+      return r.received + r.stale >= 4 * 10 + 1 ? r : null;
+    }, 'all messages');
+    assert.equal(report.received, 4 * 10 - 1 + 1); // 40 − the gap + the duplicate
+    assert.equal(report.stale, 4);
+    assert.equal(report.gaps, 1);
+    assert.equal(report.dups, 1);
+    assert.equal(report.per_conn_min, 9);
+    assert.equal(report.per_conn_max, 11);
+    assert.ok(report.p99_us < 1_000_000, `p99 ${report.p99_us} µs`);
+    assert.ok(report.cpu_user_us + report.cpu_sys_us >= 0);
+  } finally {
+    await lg.stop();
+  }
+});
+
+test('answers a ping with a pong carrying the same payload [RFC 6455 §5.5.2]', async () => {
+  sockets.length = 0;
+  const lg = await startLoadgen({ port, path: '/', conns: 1, mode: 'ws', srcAddrs: 1, coalesceUs: 0 });
+  try {
+    await until(() => sockets.length === 1, 'server socket');
+    const pong = new Promise((resolve) => sockets[0].once('pong', (data) => resolve(String(data))));
+    sockets[0].ping('abc');
+    assert.equal(await pong, 'abc');
+  } finally {
+    await lg.stop();
+  }
+});
+
+test('socket.io mode: open packet → 40, ready on the 40 reply, 2 → 3', async () => {
+  sockets.length = 0;
+  const seen = [];
+  onConnection = (ws) => {
+    ws.on('message', (data) => {
+      seen.push(String(data));
+      if (String(data) === '40') ws.send('40{"sid":"s1"}');
+    });
+    ws.send('0{"sid":"e1","pingInterval":25000,"pingTimeout":20000}');
+  };
+  const lg = await startLoadgen({ port, path: '/socket.io/?EIO=4&transport=websocket', conns: 2, mode: 'sio', srcAddrs: 1, coalesceUs: 0 });
+  try {
+    assert.equal(lg.ready.open, 2);
+    await lg.reset(1, 2);
+    sockets[0].send('2');
+    for (const ws of sockets) ws.send(`42["m",${mark(1)}]`);
+    await until(() => seen.includes('3'), 'pong 3');
+    const report = await until(async () => {
+      const r = await lg.report();
+      return r.received === 2 ? r : null;
+    }, 'two socket.io events');
+    assert.equal(report.gaps, 0);
+  } finally {
+    onConnection = () => {};
+    await lg.stop();
+  }
+});

@@ -1,0 +1,85 @@
+import type { RedisOptions } from 'ioredis';
+import type { Clock, IdSource, Logger } from '../core/index.js';
+import { ErrorCode, StreamHubError } from '../errors.js';
+
+export interface RedisBrokerOptions {
+  /** `redis://[:password@]host:port[/db]` (or `rediss://`). Never logged: it may carry a password. */
+  readonly url: string;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  /** Epoch candidates for new channel generations (tests may fix them). */
+  readonly ids?: IdSource;
+  /** Prefix of every key and pub/sub channel, so several deployments can share one Redis. Default `streamhub:`. */
+  readonly keyPrefix?: string;
+  /** Hard cap on a channel's stream length, whatever its retention asks for. Default 100 000 entries. */
+  readonly streamMaxLen?: number;
+  /** A command without a reply after this long fails (publish, history, subscribe). Default 5 000 ms. */
+  readonly commandTimeoutMs?: number;
+  /** A connection attempt is given up after this long (then retried). Default 5 000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** Longest wait between reconnect attempts (the backoff grows 100 ms per attempt up to this). Default 2 000 ms. */
+  readonly reconnectMaxDelayMs?: number;
+  /** Most stream entries read per gap-fill round trip. Default 1 000. */
+  readonly gapFillBatch?: number;
+  /** Most live messages held per channel while its gap is being filled. Default 10 000. */
+  readonly maxPendingDuringFill?: number;
+}
+
+/** Documented defaults (src/brokers/REDIS.md "Settings"). */
+export const DEFAULTS = {
+  keyPrefix: 'streamhub:',
+  streamMaxLen: 100_000,
+  commandTimeoutMs: 5_000,
+  connectTimeoutMs: 5_000,
+  reconnectMaxDelayMs: 2_000,
+  gapFillBatch: 1_000,
+  maxPendingDuringFill: 10_000,
+} as const;
+
+/** Lua numbers are doubles and cannot carry Infinity; anything unbounded is clamped to this. */
+const UNBOUNDED = Number.MAX_SAFE_INTEGER;
+
+/** A retention number as the Lua script takes it: a non-negative integer, Infinity clamped. */
+export function bound(value: number): number {
+  return Number.isFinite(value) ? Math.max(0, Math.min(UNBOUNDED, Math.floor(value))) : UNBOUNDED;
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new StreamHubError(ErrorCode.config, `RedisBroker: ${name} must be a positive integer`);
+  return value;
+}
+
+/** Validated settings; bad options throw at construction (STYLE.md rule 6). */
+export interface RedisBrokerSettings {
+  readonly keyPrefix: string;
+  readonly streamMaxLen: number;
+  readonly gapFillBatch: number;
+  readonly maxPendingDuringFill: number;
+  /** Options shared by both ioredis connections. */
+  readonly connection: RedisOptions;
+}
+
+export function redisBrokerSettings(options: RedisBrokerOptions): RedisBrokerSettings {
+  if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
+    throw new StreamHubError(ErrorCode.config, 'RedisBroker: url must be a redis:// or rediss:// URL');
+  }
+  const maxDelay = positive('reconnectMaxDelayMs', options.reconnectMaxDelayMs ?? DEFAULTS.reconnectMaxDelayMs);
+  return {
+    keyPrefix: options.keyPrefix ?? DEFAULTS.keyPrefix,
+    streamMaxLen: positive('streamMaxLen', options.streamMaxLen ?? DEFAULTS.streamMaxLen),
+    gapFillBatch: positive('gapFillBatch', options.gapFillBatch ?? DEFAULTS.gapFillBatch),
+    maxPendingDuringFill: positive('maxPendingDuringFill', options.maxPendingDuringFill ?? DEFAULTS.maxPendingDuringFill),
+    connection: {
+      lazyConnect: true,
+      // Fail fast while disconnected instead of queueing without bound; publishers retry (STYLE.md rule 4).
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      // A command in flight when the connection dropped may have run: resending it could publish twice.
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: positive('commandTimeoutMs', options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs),
+      connectTimeout: positive('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs),
+      retryStrategy: (attempt: number) => Math.min(attempt * 100, maxDelay),
+    },
+  };
+}
+

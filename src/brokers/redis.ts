@@ -1,0 +1,297 @@
+import { Redis } from 'ioredis';
+import {
+  randomIds,
+  systemClock,
+  type Broker,
+  type BrokerHealth,
+  type ChannelHistory,
+  type Clock,
+  type HistoryQuery,
+  type IdSource,
+  type Logger,
+  type Message,
+  type Payload,
+  type PublishOptions,
+} from '../core/index.js';
+import { ErrorCode, StreamHubError } from '../errors.js';
+import { decodeEnvelope } from './envelope.js';
+import { channelKeys, channelOfTopic, instanceKey } from './redis-keys.js';
+import { defineScripts, PUBLISH_SCRIPT, publishCall, runScript } from './redis-scripts.js';
+import { readChannel, toHistory } from './redis-store.js';
+import { RedisCounters, type RedisBrokerStats } from './redis-counters.js';
+import { redisBrokerSettings, type RedisBrokerOptions } from './redis-options.js';
+import { ChannelTail, type TailHost } from './redis-tail.js';
+
+export type { RedisBrokerOptions } from './redis-options.js';
+export type { RedisBrokerStats } from './redis-counters.js';
+
+const SUBSCRIBE_CHUNK = 500;
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
+
+/**
+ * The scale-out broker (DESIGN.md § Scale-out; how it works: src/brokers/REDIS.md). Positions and
+ * retention live in Redis, written by one Lua script per publish; each node listens on pub/sub
+ * only for channels it has local subscribers for and fills gaps from the channel's stream.
+ * Two connections: commands (publish, history) and pub/sub. Both reconnect by themselves; while
+ * either is down, health() is not ok and commands fail fast (no offline queue).
+ */
+export class RedisBroker implements Broker {
+  readonly name = 'redis';
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #ids: IdSource;
+  readonly #prefix: string;
+  readonly #streamMaxLen: number;
+  readonly #gapFillBatch: number;
+  readonly #maxPending: number;
+  /** Delay before a failed gap fill is tried again: the command timeout. */
+  readonly #retryMs: number;
+  readonly #cmd: Redis;
+  readonly #sub: Redis;
+  readonly #tails = new Map<string, ChannelTail>();
+  /** Subscribes in flight, so concurrent calls for one channel share one. */
+  readonly #joining = new Map<string, Promise<void>>();
+  readonly #tailHost: TailHost;
+  #deliver: ((msg: Message) => void) | null = null;
+  #resubscribed = false;
+  #instance: string | null = null;
+  readonly #counters = new RedisCounters();
+  #errorLogged = false;
+  #retryTimer: unknown = null;
+  #commandReadies = 0;
+  #started = false;
+  #closed = false;
+
+  constructor(options: RedisBrokerOptions) {
+    const settings = redisBrokerSettings(options);
+    this.#clock = options.clock ?? systemClock;
+    this.#log = (options.log ?? quiet).child({ mod: 'broker.redis' });
+    this.#ids = options.ids ?? randomIds;
+    this.#prefix = settings.keyPrefix;
+    this.#streamMaxLen = settings.streamMaxLen;
+    this.#gapFillBatch = settings.gapFillBatch;
+    this.#maxPending = settings.maxPendingDuringFill;
+    this.#retryMs = settings.connection.commandTimeout ?? 5_000;
+    const common = settings.connection;
+    this.#cmd = new Redis(options.url, {
+      ...common,
+      connectionName: 'streamhub-cmd',
+      // Commands issued in one tick share one socket write: the publish path's main cost otherwise.
+      enableAutoPipelining: true,
+    });
+    defineScripts(this.#cmd);
+    this.#sub = new Redis(options.url, { ...common, connectionName: 'streamhub-sub', autoResubscribe: false });
+    this.#tailHost = {
+      deliver: (msg) => this.#deliver?.(msg),
+      read: (channel, since) =>
+        readChannel(this.#cmd, channelKeys(this.#prefix, channel), { since, cap: this.#gapFillBatch }, this.#log),
+      filled: (_channel, count) => {
+        this.#counters.filled += count;
+      },
+      unrecoverable: (channel, count) => {
+        this.#counters.unrecoverable += count;
+        this.#log.warn({ channel, count }, 'messages missed during a disconnect were not retained');
+      },
+      retryLater: () => this.#scheduleRetry(),
+      log: this.#log,
+      maxPending: this.#maxPending,
+    };
+    this.#cmd.on('ready', () => void this.#onCommandReady());
+    this.#sub.on('ready', () => void this.#onSubscriberReady());
+    this.#sub.on('close', () => {
+      this.#resubscribed = false;
+    });
+    this.#sub.on('messageBuffer', (topic: Buffer, message: Buffer) => this.#onMessage(topic, message));
+    for (const conn of [this.#cmd, this.#sub]) conn.on('error', (err: Error) => this.#onError(err));
+  }
+
+  /** Connects both connections. Never throws for an unreachable Redis: the node starts degraded and keeps retrying. */
+  async start(deliver: (msg: Message) => void): Promise<void> {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    this.#deliver = deliver;
+    const results = await Promise.allSettled([this.#cmd.connect(), this.#sub.connect()]);
+    for (const r of results) {
+      if (r.status === 'rejected') this.#log.warn({ err: (r.reason as Error).message }, 'redis not reachable at start; retrying');
+    }
+  }
+
+  async publish(channel: string, payload: Payload, options: PublishOptions): Promise<Message> {
+    if (this.#closed) throw new StreamHubError(ErrorCode.broker, 'broker closed');
+    const now = this.#clock.now();
+    const call = publishCall(this.#prefix, channel, payload, options, { now, streamMaxLen: this.#streamMaxLen, epoch: this.#ids.epoch() });
+    let reply: [number, Buffer];
+    try {
+      reply = (await runScript(this.#cmd, PUBLISH_SCRIPT, call.keys, call.args)) as [number, Buffer];
+    } catch (err) {
+      throw new StreamHubError(ErrorCode.broker, `redis publish failed: ${(err as Error).message}`, { cause: err });
+    }
+    const { kind, time } = call;
+    return Object.freeze({ channel, offset: reply[0], epoch: reply[1].toString(), kind, time, publishedAt: now, payload });
+  }
+
+  async history(channel: string, query: HistoryQuery = {}): Promise<ChannelHistory> {
+    if (this.#closed) throw new StreamHubError(ErrorCode.broker, 'broker closed');
+    try {
+      const view = await readChannel(
+        this.#cmd,
+        channelKeys(this.#prefix, channel),
+        { since: query.since, limit: query.limit, cap: this.#streamMaxLen },
+        this.#log,
+      );
+      return toHistory(view, query);
+    } catch (err) {
+      throw new StreamHubError(ErrorCode.broker, `redis history failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /**
+   * Registers interest once Redis acknowledged the SUBSCRIBE and the channel's top is known; fails
+   * (and registers nothing) while Redis is unreachable. Concurrent calls for one channel share the
+   * first call's registration.
+   */
+  async subscribe(channel: string): Promise<void> {
+    if (this.#closed) throw new StreamHubError(ErrorCode.broker, 'broker closed');
+    const joining = this.#joining.get(channel);
+    if (joining) return joining;
+    if (this.#tails.has(channel)) return;
+    const join: Promise<void> = this.#join(channel).finally(() => {
+      if (this.#joining.get(channel) === join) this.#joining.delete(channel);
+    });
+    this.#joining.set(channel, join);
+    return join;
+  }
+
+  async #join(channel: string): Promise<void> {
+    if (this.#sub.status !== 'ready') throw new StreamHubError(ErrorCode.broker, `redis pub/sub ${this.#sub.status}`);
+    const tail = new ChannelTail(channel, this.#tailHost);
+    this.#tails.set(channel, tail);
+    const keys = channelKeys(this.#prefix, channel);
+    try {
+      await this.#sub.subscribe(keys.topic);
+      // The top after the SUBSCRIBE ack: later messages come live (or from a gap fill), earlier ones
+      // are the hub's replay's business. Without it, a disconnect before the first live message
+      // would lose what was published in between.
+      const [epoch, seq] = await this.#cmd.hmget(keys.meta, 'ep', 'seq');
+      tail.begin(epoch && seq ? { epoch, offset: Number(seq) } : null);
+    } catch (err) {
+      if (this.#tails.get(channel) !== tail) return; // unsubscribed meanwhile: nothing to report
+      this.#tails.delete(channel);
+      tail.close();
+      throw new StreamHubError(ErrorCode.broker, `redis subscribe failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Drops interest at once (nothing more is delivered for the channel), then UNSUBSCRIBEs. Idempotent. */
+  async unsubscribe(channel: string): Promise<void> {
+    const tail = this.#tails.get(channel);
+    if (!tail) return;
+    this.#tails.delete(channel);
+    this.#joining.delete(channel);
+    tail.close();
+    if (this.#closed || this.#sub.status !== 'ready') return; // a reconnect subscribes only to channels still wanted
+    try {
+      await this.#sub.unsubscribe(channelKeys(this.#prefix, channel).topic);
+    } catch (err) {
+      this.#log.debug({ channel, err: (err as Error).message }, 'unsubscribe failed');
+    }
+  }
+
+  health(): BrokerHealth {
+    if (this.#closed) return { ok: false, detail: 'closed' };
+    const ok = this.#cmd.status === 'ready' && this.#sub.status === 'ready' && this.#resubscribed;
+    const state = ok ? 'connected' : `commands ${this.#cmd.status}, pub/sub ${this.#resubscribed ? 'ready' : this.#sub.status}`;
+    return { ok, detail: `redis ${state}, ${this.#counters.notes(this.#tails.size)}` };
+  }
+
+  /** Counters for metrics and tests; cheap, no I/O. */
+  stats(): RedisBrokerStats {
+    return this.#counters.stats(this.#tails.size);
+  }
+
+  /** Disconnects both connections at once (no waiting on a dead Redis). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#deliver = null;
+    for (const tail of this.#tails.values()) tail.close();
+    this.#tails.clear();
+    if (this.#retryTimer !== null) this.#clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#cmd.disconnect();
+    this.#sub.disconnect();
+  }
+
+  #onMessage(topic: Buffer, message: Buffer): void {
+    const channel = channelOfTopic(this.#prefix, topic.toString());
+    const tail = channel === null ? undefined : this.#tails.get(channel);
+    if (!tail) return;
+    let msg: Message;
+    try {
+      msg = decodeEnvelope(message);
+    } catch (err) {
+      this.#counters.badEnvelopes += 1;
+      this.#log.warn({ channel, err: (err as Error).message }, 'skipping an undecodable envelope');
+      return;
+    }
+    if (msg.channel === channel) tail.onLive(msg);
+  }
+
+  /** Redis data identity (SET NX on first use): a new value means a flush or a failover to an empty replica. */
+  async #onCommandReady(): Promise<void> {
+    this.#errorLogged = false;
+    const reconnect = this.#commandReadies++ > 0;
+    try {
+      const key = instanceKey(this.#prefix);
+      await this.#cmd.set(key, this.#ids.epoch(), 'NX');
+      const instance = await this.#cmd.get(key);
+      if (this.#instance !== null && instance !== this.#instance) {
+        this.#counters.dataLosses += 1;
+        this.#log.warn({ before: this.#instance, now: instance }, 'redis data was lost: channels restart with new epochs');
+      }
+      this.#instance = instance;
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message }, 'redis instance check failed');
+    }
+    // The fills use this connection: after a reconnect, catch up what failed while it was down.
+    if (reconnect && this.#resubscribed) this.#catchUpAll();
+  }
+
+  /** After (re)connecting: SUBSCRIBE again to every channel still wanted, then fill what was missed. */
+  async #onSubscriberReady(): Promise<void> {
+    this.#errorLogged = false;
+    const topics = [...this.#tails.keys()].map((ch) => channelKeys(this.#prefix, ch).topic);
+    try {
+      for (let i = 0; i < topics.length; i += SUBSCRIBE_CHUNK) await this.#sub.subscribe(...topics.slice(i, i + SUBSCRIBE_CHUNK));
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message }, 'resubscribe failed; retrying on the next reconnect');
+      this.#sub.disconnect(true);
+      return;
+    }
+    if (this.#closed) return;
+    this.#resubscribed = true;
+    this.#counters.subscriberReadies += 1;
+    if (topics.length > 0) this.#log.info({ channels: topics.length }, 'redis pub/sub resubscribed');
+    this.#catchUpAll();
+  }
+
+  #catchUpAll(): void {
+    for (const tail of this.#tails.values()) void tail.catchUp();
+  }
+
+  /** One timer for the whole node: a failed fill (say, a command timeout without a disconnect) is retried. */
+  #scheduleRetry(): void {
+    if (this.#retryTimer !== null || this.#closed) return;
+    this.#retryTimer = this.#clock.setTimeout(() => {
+      this.#retryTimer = null;
+      if (this.health().ok) this.#catchUpAll(); // otherwise the reconnect catches up
+    }, this.#retryMs);
+  }
+
+  #onError(err: Error): void {
+    // ioredis reports every failed reconnect attempt; one warning per outage is enough.
+    if (this.#errorLogged || this.#closed) return this.#log.debug({ err: err.message }, 'redis connection error');
+    this.#errorLogged = true;
+    this.#log.warn({ err: err.message }, 'redis connection error; reconnecting');
+  }
+}

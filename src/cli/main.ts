@@ -1,0 +1,126 @@
+/**
+ * The `streamhub` command line (bin/streamhub.js): serve, publish, subscribe, status. Every
+ * failure is one line on stderr (`streamhub: …`) and a documented exit code (args.ts `Exit`).
+ */
+import { CliError, Exit, parseArgs } from './args.js';
+import { PUBLISH_HELP, SERVE_HELP, STATUS_HELP, SUBSCRIBE_HELP } from './help.js';
+
+// Commands are loaded on use: `--help` stays instant, and `publish` never loads ws or socket.io-client.
+/** Options every networked command takes (see target.ts). */
+const TARGET_VALUE_FLAGS = ['url', 'host', 'token', 'config', 'ca'];
+const TARGET_BOOLEAN_FLAGS = ['insecure', 'tls', 'json'];
+
+export const HELP = `Usage: streamhub <command> [options]
+
+Commands:
+  serve [--config <file>]          run StreamHub (the same as npm start)
+  publish <dialect>:<name> [data]  publish a message through the operator HTTP API
+  subscribe <dialect>:<name>       print a channel's messages (match, nova, relay, elstat, spectra)
+  status                           the node's status from the operator admin API, human-readable
+  help [command]                   help for one command
+
+Common options:
+  --url <url>       operator base URL (default http://127.0.0.1:<operator.port>, https with server.tls)
+  --host <host>     host of the dialect listeners for subscribe (default 127.0.0.1)
+  --token <token>   operator admin token (default operator.adminToken: STREAMHUB_OPERATOR_TOKEN or the config file)
+  --config <file>   read ports, TLS and the token from this config file (as the server does)
+  --tls             use https/wss even when the local config has no server.tls
+  --ca <file>       trust this CA certificate (PEM) for https/wss
+  --insecure        do not verify the server's TLS certificate
+  --json            machine-readable output
+  -h, --help        this help
+
+Exit codes: 0 ok; 1 the server was unreachable, refused or failed; 2 usage or configuration error;
+3 unauthorized (wrong token, or the admin API is disabled); 4 not found.`;
+
+const COMMAND_HELP: Record<string, string> = { serve: SERVE_HELP, publish: PUBLISH_HELP, subscribe: SUBSCRIBE_HELP, status: STATUS_HELP };
+const VALUE_FLAGS = [...TARGET_VALUE_FLAGS, 'count', 'timeout', 'jwt', 'key', 'stream-url'];
+const BOOLEAN_FLAGS = [...TARGET_BOOLEAN_FLAGS, 'text', 'base64', 'raw'];
+
+export interface CliIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  rawStdout(bytes: Buffer): void;
+  readStdin(): Promise<string>;
+  /** Aborted on SIGINT/SIGTERM: a running subscribe ends cleanly. */
+  readonly signal: AbortSignal;
+}
+
+/** Runs one command; resolves with the exit code (`serve` never resolves while the server runs). */
+export async function runCli(argv: readonly string[], cli: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h') {
+      if (command === undefined) {
+        cli.stderr(HELP);
+        return Exit.usage;
+      }
+      cli.stdout(HELP);
+      return Exit.ok;
+    }
+    if (command === 'help') {
+      const topic = rest[0];
+      if (topic && !COMMAND_HELP[topic]) throw new CliError(`no such command "${topic}"`, Exit.usage);
+      cli.stdout(topic ? COMMAND_HELP[topic]! : HELP);
+      return Exit.ok;
+    }
+    if (command === 'serve') {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        cli.stdout(SERVE_HELP);
+        return Exit.ok;
+      }
+      await (await import('./serve.js')).serve(rest);
+      return Exit.ok;
+    }
+    if (!COMMAND_HELP[command]) throw new CliError(`unknown command "${command}" (see streamhub --help)`, Exit.usage);
+    const args = parseArgs(rest, VALUE_FLAGS, BOOLEAN_FLAGS);
+    if (args.flags.has('help')) {
+      cli.stdout(COMMAND_HELP[command]!);
+      return Exit.ok;
+    }
+    const target = (await import('./target.js')).resolveTarget(args, cli.env);
+    switch (command) {
+      case 'publish':
+        await (await import('./publish.js')).publish(args, target, cli.readStdin, cli.stdout);
+        return Exit.ok;
+      case 'status':
+        return (await (await import('./status.js')).status(args, target, cli.stdout)) ? Exit.ok : Exit.failure;
+      default:
+        await (await import('./subscribe.js')).subscribe(args, target, { line: cli.stdout, raw: cli.rawStdout, note: cli.stderr }, cli.signal);
+        return Exit.ok;
+    }
+  } catch (err) {
+    if (err instanceof CliError) {
+      cli.stderr(`streamhub: ${err.message}`);
+      return err.exit;
+    }
+    cli.stderr(`streamhub: ${(err as Error).stack ?? String(err)}`);
+    return Exit.failure;
+  }
+}
+
+/** The process entry used by bin/streamhub.js. */
+export async function cliMain(): Promise<void> {
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  const argv = process.argv.slice(2);
+  if (argv[0] !== 'serve') {
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
+  const code = await runCli(argv, {
+    env: process.env,
+    stdout: (text) => process.stdout.write(`${text}\n`),
+    stderr: (text) => process.stderr.write(`${text}\n`),
+    rawStdout: (bytes) => process.stdout.write(bytes),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    signal: abort.signal,
+  });
+  if (argv[0] === 'serve' && code === Exit.ok) return;
+  process.exitCode = code;
+}

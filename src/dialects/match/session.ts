@@ -1,0 +1,164 @@
+/**
+ * One renderer connection (seed 000): hello → MatchInit → sticky events → ring → live tail, plus
+ * `x_keepalive` when idle. It is the hub's Sink: the hub owns the bounded live queue and its
+ * drop-oldest / stall policy; this file owns the socket and its watermark.
+ */
+import type { WebSocket } from 'ws';
+import type { Clock, CloseReason, Hub, Message, QueueLimits, Sink, Subscriber } from '../../core/index.js';
+import { WsWriter } from '../shared/ws-writer.js';
+import { encodeHello, encodeKeepalive, matchChannel, type HelloFields } from './codec.js';
+
+export interface MatchSessionOptions {
+  readonly id: string;
+  readonly ws: WebSocket;
+  readonly hub: Hub;
+  readonly clock: Clock;
+  readonly hello: HelloFields;
+  readonly queue: QueueLimits;
+  /** Socket bytes buffered above which deliveries stop and the hub queues. */
+  readonly highWaterMarkBytes: number;
+  /** Idle time after which `x_keepalive` is sent. */
+  readonly keepaliveMs: number;
+  /** How long a close handshake may take before the socket is dropped. */
+  readonly closeTimeoutMs: number;
+  /** Frames written, for `messages_sent` in /admin/status. */
+  readonly onSent: (matchId: string, frames: number) => void;
+  /** Called once when the socket is gone. */
+  readonly onGone: (session: MatchSession) => void;
+}
+
+const sessions = new WeakMap<WebSocket, MatchSession>();
+
+/** Client frames are ignored, never answered, never a reason to close (seed 000 "the server ignores them"). */
+function wsOnMessage(): void {}
+
+/** `ws` reports protocol errors (e.g. a frame over maxPayload, which it closes with 1009) here; without a listener they would throw. */
+function wsOnError(this: WebSocket): void {}
+
+function wsOnClose(this: WebSocket): void {
+  sessions.get(this)?.gone();
+}
+
+export class MatchSession implements Sink {
+  readonly id: string;
+  readonly dialect = 'match';
+  readonly matchId: string;
+  readonly #o: MatchSessionOptions;
+  readonly #writer: WsWriter;
+  #subscriber: Subscriber | null = null;
+  #lastSentAt: number;
+  #keepaliveTimer: unknown = null;
+  #closeTimer: unknown = null;
+  #gone = false;
+  #sent = 0;
+
+  constructor(options: MatchSessionOptions) {
+    this.#o = options;
+    this.id = options.id;
+    this.matchId = options.hello.matchId;
+    this.#lastSentAt = options.clock.now();
+    this.#writer = new WsWriter(options.ws, options.highWaterMarkBytes, () => this.#subscriber?.resume());
+    sessions.set(options.ws, this);
+    options.ws.on('message', wsOnMessage);
+    options.ws.on('error', wsOnError);
+    options.ws.once('close', wsOnClose);
+  }
+
+  /** Messages dropped from this client's live queue (drop-oldest; the original's `frames_dropped`). */
+  get droppedMessages(): number {
+    return this.#subscriber?.droppedMessages ?? 0;
+  }
+
+  get sentMessages(): number {
+    return this.#sent;
+  }
+
+  /**
+   * Sends hello, then subscribes: the hub replays snapshot (MatchInit) → pinned (sticky events)
+   * → ring straight to `deliver`, then the live tail, with no gap and no duplicate at the seams.
+   */
+  async start(): Promise<void> {
+    // seed 000: hello is the first frame, before anything the hub delivers.
+    this.#write([encodeHello({ ...this.#o.hello, serverTimeMs: this.#o.clock.now() })]);
+    this.#armKeepalive(this.#o.keepaliveMs);
+    this.#subscriber = this.#o.hub.attach(this, this.#o.queue);
+    if (this.#gone) return this.#subscriber.detach();
+    await this.#subscriber.subscribe(matchChannel(this.matchId));
+  }
+
+  /** Sink: one batch per tick, one JSON object per text frame, all in one cork (notes §1.3 "never batch"). */
+  deliver(batch: readonly Message[]): boolean {
+    if (this.#gone) return true;
+    const frames = new Array<Uint8Array>(batch.length);
+    for (let i = 0; i < batch.length; i++) frames[i] = batch[i]!.payload; // encoded once at publish
+    return this.#write(frames);
+  }
+
+  /** Sink: the hub gave up (stall → 1011 `subscriber overrun`, shutdown → 1001). */
+  close(reason: CloseReason): void {
+    this.#closeSocket(reason);
+  }
+
+  /** Closes this session from the dialect (shutdown). Detaching makes the hub call `close`; the direct call covers a subscriber the hub already let go. */
+  shutdown(reason: CloseReason): void {
+    this.#subscriber?.detach(reason);
+    this.#closeSocket(reason);
+  }
+
+  /** Drops the socket without a close handshake (shutdown deadline passed). */
+  terminate(): void {
+    this.#o.ws.terminate();
+  }
+
+  /** The socket is closed: release everything. Idempotent. */
+  gone(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    const clock = this.#o.clock;
+    if (this.#keepaliveTimer !== null) clock.clearTimeout(this.#keepaliveTimer);
+    if (this.#closeTimer !== null) clock.clearTimeout(this.#closeTimer);
+    this.#keepaliveTimer = this.#closeTimer = null;
+    this.#subscriber?.detach();
+    this.#o.onGone(this);
+  }
+
+  #write(frames: readonly (Uint8Array | string)[]): boolean {
+    if (this.#o.ws.readyState !== 1) return false; // closing: the hub stops delivering, nothing is counted
+    const ok = this.#writer.sendBatch(frames);
+    this.#lastSentAt = this.#o.clock.now();
+    this.#sent += frames.length;
+    this.#o.onSent(this.matchId, frames.length);
+    return ok;
+  }
+
+  #closeSocket(reason: CloseReason): void {
+    const ws = this.#o.ws;
+    if (this.#gone || this.#closeTimer !== null) return;
+    if (ws.readyState === 0 || ws.readyState === 1) ws.close(reason.code, reason.reason);
+    // A stalled client never answers the close frame; do not wait ws's 30 s for it.
+    this.#closeTimer = this.#o.clock.setTimeout(() => {
+      this.#closeTimer = null;
+      ws.terminate();
+    }, this.#o.closeTimeoutMs);
+  }
+
+  #armKeepalive(delayMs: number): void {
+    this.#keepaliveTimer = this.#o.clock.setTimeout(() => this.#keepaliveDue(), delayMs);
+  }
+
+  /** seed 000: `x_keepalive` when nothing else was sent for `keepaliveMs`. */
+  #keepaliveDue(): void {
+    this.#keepaliveTimer = null;
+    if (this.#gone) return;
+    const now = this.#o.clock.now();
+    const idle = now - this.#lastSentAt;
+    if (idle >= this.#o.keepaliveMs) {
+      // A client already behind on its bytes is not idle from its point of view; skip the extra frame.
+      if (this.#writer.writable) this.#write([encodeKeepalive(now)]);
+      else this.#lastSentAt = now;
+      this.#armKeepalive(this.#o.keepaliveMs);
+    } else {
+      this.#armKeepalive(this.#o.keepaliveMs - idle);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../../core/index.js';
+import { bearerToken, readBody, safeEqual, sendJson } from '../shared/http-reply.js';
+import { UUID_RE } from './codec.js';
+import { NovaControlError, type NovaControl, type StreamInfo } from './control.js';
+
+export interface ControlHttpOptions {
+  readonly control: NovaControl;
+  /** NOVA_CONTROL_TOKEN; null answers 503 on every control route. */
+  readonly controlToken: string | null;
+  readonly maxBodyBytes: number;
+  readonly log: Logger;
+  /** Mints a demo viewer token, or null when demo auth is not active (then the route is 404). */
+  readonly demoToken: (viewerId: string) => Promise<string | null>;
+  readonly demoStreamId: string;
+}
+
+const CONTROL_RE = /^\/api\/v1\/streams\/([^/]+)(?:\/(start|end|quality|bitrate|error))?$/;
+const STATUS_OF = { invalid: 400, not_found: 404, conflict: 409, capacity: 503 } as const;
+
+/**
+ * The stream control HTTP API (issue #3), on the dialect's port:
+ * `POST /api/v1/streams/<id>/{start|end|quality|bitrate|error}` and `GET /api/v1/streams/<id>`,
+ * with `Authorization: Bearer <NOVA_CONTROL_TOKEN>`; plus `GET /api/v1/demo/token` in demo mode.
+ * Answers JSON: `{stream}` or `{error_code, error_message}`.
+ */
+export function createControlHandler(options: ControlHttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(options, req, res).catch((err: unknown) => {
+      options.log.error({ err: (err as Error).message }, 'nova control request failed');
+      if (!res.headersSent) reply(res, 500, 'SERVER_ERROR', 'internal error');
+      else res.destroy();
+    });
+  };
+}
+
+async function handle(options: ControlHttpOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://nova.invalid');
+  if (url.pathname === '/api/v1/demo/token' && req.method === 'GET') {
+    const viewerId = (url.searchParams.get('viewer_id') ?? `demo-viewer-${Math.random().toString(36).slice(2, 10)}`).slice(0, 128);
+    const token = await options.demoToken(viewerId);
+    if (!token) return reply(res, 404, 'NOT_FOUND', 'demo tokens are only issued when demo auth is active');
+    return sendJson(res, 200, {
+      token,
+      viewer_id: viewerId,
+      stream_id: options.demoStreamId,
+      ws_path: `/api/v1/streams/${options.demoStreamId}/ws?token=${token}`,
+    });
+  }
+  const match = CONTROL_RE.exec(url.pathname);
+  if (!match) return reply(res, 404, 'NOT_FOUND', 'no such route');
+  if (options.controlToken === null) return reply(res, 503, 'CONTROL_DISABLED', 'the control API needs NOVA_CONTROL_TOKEN');
+  const given = bearerToken(req);
+  if (given === null || !safeEqual(given, options.controlToken)) {
+    return reply(res, 401, 'UNAUTHORIZED', 'a valid control token is required', { 'www-authenticate': 'Bearer' });
+  }
+  const streamId = decodeURIComponent(match[1]!).toLowerCase();
+  if (!UUID_RE.test(streamId)) return reply(res, 404, 'STREAM_NOT_FOUND', 'stream ids are UUIDs');
+  const action = match[2];
+  if (!action) {
+    if (req.method !== 'GET') return reply(res, 405, 'METHOD_NOT_ALLOWED', 'use GET', { allow: 'GET' });
+    const info = options.control.info(streamId);
+    return info ? sendJson(res, 200, { stream: info }) : reply(res, 404, 'STREAM_NOT_FOUND', 'unknown stream');
+  }
+  if (req.method !== 'POST') return reply(res, 405, 'METHOD_NOT_ALLOWED', 'use POST', { allow: 'POST' });
+  let body: unknown = {};
+  try {
+    const raw = await readBody(req, options.maxBodyBytes);
+    if (raw.length > 0) body = JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    const status = (err as { status?: number }).status === 413 ? 413 : 400;
+    return reply(res, status, 'INVALID_REQUEST', status === 413 ? 'body too large' : 'body is not JSON');
+  }
+  try {
+    const info = await run(options.control, action, streamId, body);
+    sendJson(res, 200, { stream: info });
+  } catch (err) {
+    if (!(err instanceof NovaControlError)) throw err;
+    reply(res, STATUS_OF[err.code], err.code === 'invalid' ? 'INVALID_REQUEST' : err.code.toUpperCase(), err.message);
+  }
+}
+
+function run(control: NovaControl, action: string, streamId: string, body: unknown): Promise<StreamInfo> {
+  const input = body as never;
+  switch (action) {
+    case 'start':
+      return control.start(streamId, input);
+    case 'end':
+      return control.end(streamId, input);
+    case 'quality':
+      return control.changeQuality(streamId, input);
+    case 'bitrate':
+      return control.updateBitrate(streamId, input);
+    default:
+      return control.reportError(streamId, input);
+  }
+}
+
+function reply(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { error_code: code, error_message: message }, headers);
+}

@@ -1,0 +1,213 @@
+/**
+ * The nova dialect (seed 001, protocol-notes §2): viewer events of live video streams over
+ * WebSocket at `/api/v1/streams/<stream_id>/ws?token=<JWT>`, plus the stream control HTTP API
+ * on the same port. Wire contract: PROTOCOL.md.
+ */
+import { WebSocketServer } from 'ws';
+import type { Config } from '../../config/index.js';
+import type { QueueLimits, RetentionPolicy } from '../../core/index.js';
+import type { Dialect, DialectContext, DialectStats, ListenerAddress } from '../types.js';
+import { createHttpListener } from '../shared/http-listener.js';
+import { ConnectionLimiter } from '../shared/connection-limiter.js';
+import { createIpMatcher } from '../shared/client-ip.js';
+import { encode, isoTime, ServerEvent } from './codec.js';
+import { NovaTokenVerifier } from './auth.js';
+import { HubNovaControl, type NovaControl } from './control.js';
+import { createControlHandler } from './control-http.js';
+import { IssueReports, type RecentReport } from './reports.js';
+import { StreamRegistry } from './streams.js';
+import { LocalViewerCounts, ViewerCountCoalescer, type CountBroadcast, type ViewerCountSource } from './viewer-counts.js';
+import { NovaSession } from './session.js';
+import { STALL_CLOSE, type SessionSettings } from './session-types.js';
+import { createUpgradeHandler } from './upgrade.js';
+
+export type NovaOptions = Config['nova'];
+export type { NovaControl, StreamInfo } from './control.js';
+export { NovaControlError } from './control.js';
+export type { RecentReport } from './reports.js';
+export type { ViewerCountSource } from './viewer-counts.js';
+
+/** The nova dialect with its broadcaster-side control and the recent viewer issue reports. */
+export interface NovaDialect extends Dialect {
+  /** Stream lifecycle operations (used by the control HTTP API and the demo producer). */
+  readonly control: NovaControl;
+  /** The newest `report_issue` reports, oldest first (bounded by `nova.recentReports`), for the admin API. */
+  recentReports(): RecentReport[];
+}
+
+/** Builds the nova dialect. `counts` replaces the per-node viewer counts (a cluster-wide sum later). */
+export function createNovaDialect(ctx: DialectContext, options: NovaOptions, counts: ViewerCountSource = new LocalViewerCounts()): NovaDialect {
+  const log = ctx.log.child({ mod: 'dialect.nova' });
+  const channelOf = (streamId: string) => `nova:${streamId}`;
+  const registry = new StreamRegistry({ maxStreams: options.maxStreams, endedTtlMs: options.endedStreamTtlMs, now: () => ctx.clock.now() });
+  const sessions = new Set<NovaSession>();
+  const byStream = new Map<string, Set<NovaSession>>();
+  const reports = new IssueReports({ capacity: options.recentReports, maxDescriptionChars: options.reportMaxDescriptionChars, log });
+  const verifier = new NovaTokenVerifier(options);
+  const retention = (idleTtlMs: number): RetentionPolicy => ({
+    maxMessages: options.historySize,
+    maxBytes: options.historyMaxBytes,
+    maxAgeMs: 0,
+    maxPinned: options.maxProtected,
+    idleTtlMs,
+  });
+  const isLive = (id: string) => registry.get(id)?.status === 'active';
+  const coalescer = new ViewerCountCoalescer({
+    source: counts,
+    clock: ctx.clock,
+    windowMs: options.viewerCountWindowMs,
+    isLive,
+    broadcast: (update) => broadcastCount(update),
+  });
+  const control = new HubNovaControl({
+    hub: ctx.hub,
+    clock: ctx.clock,
+    registry,
+    counts,
+    coalescer,
+    channelOf,
+    liveRetention: retention(0),
+    endedRetention: retention(options.endedStreamTtlMs),
+  });
+  const queue: QueueLimits = {
+    maxMessages: options.queue.maxMessages,
+    maxBytes: options.queue.maxBytes,
+    overflow: options.queue.overflow,
+    overflowClose: { code: 1008, reason: 'backlog overflow' },
+    stallTimeoutMs: options.queue.stallTimeoutMs,
+    stallClose: STALL_CLOSE,
+    maxPendingDuringReplay: options.maxPendingDuringReplay,
+  };
+  const settings: SessionSettings = {
+    pingIntervalMs: options.pingIntervalMs,
+    pingTimeoutMs: options.pingTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs,
+    maxInboundPerSecond: options.maxInboundPerSecond,
+    highWaterMarkBytes: options.queue.highWaterMarkBytes,
+    queue,
+  };
+  const limiter = new ConnectionLimiter(options.perIpMax, options.totalMax);
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
+  let closing = false;
+  const counters = { inboundFrames: 0, protocolErrors: 0, idleTerminations: 0 };
+
+  /** One frame per stream per window, encoded once for every local viewer (DESIGN.md "Encode once"). */
+  function broadcastCount(update: CountBroadcast): void {
+    const viewers = byStream.get(update.streamId);
+    if (!viewers || viewers.size === 0) return;
+    const peak = registry.get(update.streamId)?.peakViewers ?? update.viewerCount;
+    const shared = encode(ServerEvent.viewerCountChanged, {
+      stream_id: update.streamId,
+      viewer_count: update.viewerCount,
+      peak_viewers: peak,
+      change: update.change,
+      timestamp: isoTime(update.time),
+    });
+    for (const session of viewers) session.viewerCount(shared, { count: update.viewerCount, change: update.change, peak, time: update.time });
+  }
+
+  const onUpgrade = createUpgradeHandler({
+    wss,
+    log,
+    options,
+    limiter,
+    verifier,
+    isTrustedProxy: createIpMatcher(ctx.listener.trustedProxies),
+    isClosing: () => closing,
+    stream: (id) => registry.get(id),
+    accept: (ws, admission) => {
+      const session = new NovaSession({
+        ws,
+        hub: ctx.hub,
+        clock: ctx.clock,
+        log,
+        settings,
+        streamId: admission.streamId,
+        channel: channelOf(admission.streamId),
+        viewerId: admission.viewerId,
+        sessionId: `session_${ctx.ids.next().replace(/[^A-Za-z0-9]/g, '')}`,
+        protocolVersion: admission.protocolVersion,
+        info: () => control.info(admission.streamId),
+        onReport: (report) => reports.record(report),
+        counters,
+        onClosed: (s) => {
+          sessions.delete(s);
+          const set = byStream.get(admission.streamId);
+          set?.delete(s);
+          if (set?.size === 0) byStream.delete(admission.streamId);
+          admission.release();
+          counts.adjust(admission.streamId, -1);
+        },
+      });
+      sessions.add(session);
+      let set = byStream.get(admission.streamId);
+      if (!set) byStream.set(admission.streamId, (set = new Set()));
+      set.add(session);
+      counts.adjust(admission.streamId, 1);
+      session.start(() => !isLive(admission.streamId)).catch((err: unknown) => {
+        log.warn({ err: (err as Error).message, session: session.id }, 'nova: subscribe failed');
+        session.close({ code: 1011, reason: 'server error' });
+      });
+    },
+  });
+
+  const listener = createHttpListener({
+    name: 'ws',
+    port: options.port,
+    settings: ctx.listener,
+    onUpgrade,
+    onRequest: createControlHandler({
+      control,
+      controlToken: options.controlToken,
+      maxBodyBytes: options.controlMaxBodyBytes,
+      log,
+      demoToken: (viewerId) => verifier.mintDemoToken(viewerId, ctx.clock.now()),
+      demoStreamId: options.demo.streamId,
+    }),
+  });
+
+  return {
+    name: 'nova',
+    control,
+    recentReports: () => reports.recent(),
+    async listen(): Promise<ListenerAddress[]> {
+      const address = await listener.listen();
+      if (verifier.mode === 'demo') {
+        // The token itself is never logged: the user fetches one from the demo route (PROTOCOL.md "Demo").
+        log.warn({ port: address.port }, `nova: DEMO AUTH active (no NOVA_JWT_SECRET / NOVA_JWT_PUBLIC_KEY); get a viewer token with: curl http://localhost:${address.port}/api/v1/demo/token`);
+      } else if (verifier.mode === 'none') {
+        log.warn({ port: address.port }, 'nova: no NOVA_JWT_SECRET or NOVA_JWT_PUBLIC_KEY configured; every viewer will be refused (401)');
+      }
+      return [address];
+    },
+    stats(): DialectStats {
+      return {
+        connections: sessions.size,
+        liveStreams: registry.liveCount(),
+        knownStreams: registry.size,
+        streamsWithViewers: byStream.size,
+        issueReports: reports.total,
+        issueReportsByType: reports.byType(),
+        authMode: verifier.mode,
+        ...counters,
+      };
+    },
+    async close(reason, deadlineMs) {
+      closing = true;
+      coalescer.close();
+      const gone = [...sessions].map(
+        (s) => new Promise<void>((resolve) => (s.deps.ws.readyState === 3 ? resolve() : s.deps.ws.once('close', () => resolve()))),
+      );
+      for (const session of [...sessions]) session.close(reason);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, deadlineMs);
+        timer.unref();
+      });
+      await Promise.race([Promise.all(gone), deadline]);
+      clearTimeout(timer);
+      for (const session of [...sessions]) session.deps.ws.terminate();
+      await listener.close(Math.max(0, deadlineMs));
+    },
+  };
+}

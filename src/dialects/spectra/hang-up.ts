@@ -1,0 +1,35 @@
+/**
+ * Ends one Socket.IO connection after what was emitted to it has been flushed (the failure ack of
+ * notes §4.3 must arrive before the disconnect).
+ */
+import type { Socket } from 'socket.io';
+
+/** Longest wait for an in-flight transport upgrade before the connection is closed anyway. */
+const UPGRADE_WAIT_MS = 10_000;
+
+interface EngineConn {
+  readonly upgrading?: boolean;
+  once(event: 'upgrade' | 'close', fn: () => void): void;
+  close(): void;
+}
+
+/**
+ * Disconnects the socket and closes its Engine.IO connection. Mid-upgrade (the client starts
+ * with long-polling), closing the polling transport at once would leave it waiting 30 s for a
+ * GET the client never sends, so the close waits for the upgrade to finish (bounded).
+ */
+export function hangUp(socket: Socket): void {
+  const conn = socket.conn as unknown as EngineConn;
+  if (!conn.upgrading) {
+    socket.disconnect(true);
+    return;
+  }
+  socket.disconnect(false);
+  const timer = setTimeout(() => conn.close(), UPGRADE_WAIT_MS);
+  timer.unref();
+  conn.once('upgrade', () => {
+    clearTimeout(timer);
+    conn.close();
+  });
+  conn.once('close', () => clearTimeout(timer));
+}

@@ -1,0 +1,81 @@
+/**
+ * The output side's hub Sink: one per group code per node (not per overlay socket). It turns each
+ * `snapshot` of `spectra:<groupCode>` into one `match_data` broadcast to the Socket.IO room, so
+ * the state is decoded once and Socket.IO encodes the packet once for the whole room
+ * (STYLE rule 3). `reset` (match removed) forgets the cached state.
+ */
+import type { Server } from 'socket.io';
+import type { CloseReason, Message, Sink } from '../../core/index.js';
+import { fromBytes } from './codec.js';
+
+export interface RoomSinkOptions {
+  readonly id: string;
+  readonly io: Server;
+  readonly groupCode: string;
+  /** Packets buffered for one socket above which it is disconnected as a slow consumer. */
+  readonly maxBufferedPackets: number;
+  /** Called once when the hub gives up on the sink (shutdown, overflow). */
+  readonly onClose: (sink: RoomSink, reason: CloseReason) => void;
+}
+
+export class RoomSink implements Sink {
+  readonly id: string;
+  readonly dialect = 'spectra';
+  readonly #o: RoomSinkOptions;
+  /** The latest state string, for the immediate `match_data` after a later logon (notes §4.4). */
+  #last: string | null = null;
+
+  constructor(options: RoomSinkOptions) {
+    this.id = options.id;
+    this.#o = options;
+  }
+
+  get last(): string | null {
+    return this.#last;
+  }
+
+  deliver(batch: readonly Message[]): boolean {
+    // Full state every time: of consecutive snapshots only the newest is worth sending, but the
+    // one before a `reset` is a match's final state and must go out (decision "spectra").
+    let pending: string | null = null;
+    for (const msg of batch) {
+      if (msg.kind === 'reset') {
+        if (pending !== null) this.#broadcast(pending);
+        pending = null;
+        this.#last = null;
+      } else if (msg.payload.byteLength > 0) {
+        pending = fromBytes(msg.payload);
+      }
+    }
+    if (pending !== null) {
+      this.#last = pending;
+      this.#broadcast(pending);
+    }
+    return true;
+  }
+
+  /** Broadcasts the cached state to the whole room, as the original's logon does. */
+  emitLast(): void {
+    if (this.#last !== null) this.#broadcast(this.#last);
+  }
+
+  #broadcast(state: string): void {
+    this.#o.io.to(this.#o.groupCode).emit('match_data', state);
+    this.#dropSlowSockets();
+  }
+
+  close(reason: CloseReason): void {
+    this.#o.onClose(this, reason);
+  }
+
+  #dropSlowSockets(): void {
+    const ids = this.#o.io.sockets.adapter.rooms.get(this.#o.groupCode);
+    if (!ids) return;
+    for (const id of ids) {
+      const socket = this.#o.io.sockets.sockets.get(id);
+      // Socket.IO buffers without a bound; a consumer that stops reading is cut instead (STYLE rule 4).
+      const buffered = (socket?.conn as unknown as { writeBuffer?: unknown[] } | undefined)?.writeBuffer?.length ?? 0;
+      if (socket && buffered > this.#o.maxBufferedPackets) socket.disconnect(true);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Entry point: parse the configuration once, start StreamHub, and shut down gracefully on
+ * SIGTERM/SIGINT (stop accepting, close clients with 1001, drain within the deadline).
+ */
+import { ConfigError, parseConfig } from './config/index.js';
+import { createLogger } from './log.js';
+import { startStreamHub } from './server.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseConfig({ env: process.env, argv: process.argv.slice(2) });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`streamhub: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger({ level: config.server.logLevel });
+  const server = await startStreamHub(config, { log });
+  log.info({ listeners: server.addresses, broker: server.hub.broker.name }, 'StreamHub listening');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal, deadlineMs: config.server.shutdownDeadlineMs }, 'shutting down');
+    const hardStop = setTimeout(() => process.exit(1), config.server.shutdownDeadlineMs + 2_000);
+    hardStop.unref();
+    server.close().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`streamhub: failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+/**
+ * Paces a match's spec messages onto the wall clock: `match.init` at once, every later message at
+ * `start + t / speed` (notes §1.4: `t` is ms since match.init). Timing comes from the injected
+ * Clock, so tests drive it with ManualClock and never sleep.
+ */
+import type { Clock } from '../../core/index.js';
+import type { SpecMessage } from '../../dialects/match/spec.js';
+import type { MatchFeed } from '../types.js';
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts (the timer is then cleared). */
+export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clock.clearTimeout(handle);
+      resolve(false);
+    };
+    const handle = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export interface PlayOptions {
+  readonly clock: Clock;
+  /** Replay speed factor: 2 plays a match twice as fast as its `t` says. */
+  readonly speed: number;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Publishes `messages` (a MatchInit first, then t-ordered messages) in time. Messages already due
+ * (after a stall, or at a high speed) go out back to back without a timer, so the stream catches
+ * up rather than drifting. Resolves true at the end, false when aborted; rejects when the feed does.
+ */
+export async function playTimeline(feed: MatchFeed, matchId: string, messages: Iterable<SpecMessage>, options: PlayOptions): Promise<boolean> {
+  const { clock, speed, signal } = options;
+  const start = clock.now();
+  for (const message of messages) {
+    if (signal.aborted) return false;
+    const t = message.type === 'match.init' ? 0 : message.t;
+    const wait = start + t / speed - clock.now();
+    if (wait > 0 && !(await sleep(clock, wait, signal))) return false;
+    await feed.publish(matchId, message);
+  }
+  return !signal.aborted;
+}
+
+export interface LoopOptions extends PlayOptions {
+  readonly loop: boolean;
+  /** Wall-time pause between two matches when looping. */
+  readonly loopDelayMs: number;
+}
+
+/**
+ * Plays one match, or match after match when `loop` is set: each round calls `build` again so the
+ * next match starts with a new MatchInit (seed 000: "clients must tolerate MatchInit more than once").
+ */
+export async function playRounds(feed: MatchFeed, matchId: string, build: () => Iterable<SpecMessage>, options: LoopOptions): Promise<void> {
+  for (;;) {
+    const finished = await playTimeline(feed, matchId, build(), options);
+    if (!finished || !options.loop) return;
+    if (!(await sleep(options.clock, options.loopDelayMs, options.signal))) return;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The broker contract (test/contract/broker.contract.ts, unchanged) against RedisBroker on a real
+ * redis-server started on a free port. `peer` is a second node on the same Redis; `restart`
+ * flushes Redis, so the next publish starts a new epoch at offset 1.
+ */
+import { after, before } from 'node:test';
+import { RedisBroker } from '../../src/brokers/redis.js';
+import { startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
+import { describeBroker } from './broker.contract.js';
+
+let redis: RedisUnderTest;
+before(async () => {
+  redis = await startRedis();
+});
+after(() => redis.stop());
+
+describeBroker('RedisBroker', async () => {
+  const brokers: RedisBroker[] = [];
+  const make = () => {
+    const b = new RedisBroker({ url: redis.url, commandTimeoutMs: 2_000 });
+    brokers.push(b);
+    return b;
+  };
+  const broker = make();
+  return {
+    broker,
+    peer: async () => make(),
+    restart: async () => {
+      await redis.flush();
+      return broker;
+    },
+    cleanup: async () => {
+      await Promise.all(brokers.map((b) => b.close()));
+    },
+  };
+});
