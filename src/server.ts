@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createOperatorListener } from './admin/operator.js';
+import { createOperatorListener, type Publisher } from './admin/operator.js';
 import { createBroker } from './brokers/index.js';
 import type { Config } from './config/index.js';
 import { Hub, randomIds, systemClock, type Clock, type Logger } from './core/index.js';
@@ -23,6 +23,7 @@ import type { Dialect, DialectContext, ListenerAddress, ListenerSettings } from 
 import { CloseReasons } from './errors.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
 import { startDemos } from './demos.js';
+import { matchViewerRoutes } from './web/match-viewer/index.js';
 
 export interface StreamHub {
   readonly config: Config;
@@ -62,10 +63,21 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
   const context = (name: string): DialectContext => ({ hub, clock, ids: randomIds, listener, log: log.child({ mod: `dialect.${name}` }) });
   const dialects = new Map<string, Dialect>();
   if (config.match.enabled) dialects.set('match', createMatchDialect(context('match'), config.match));
-  if (config.nova.enabled) dialects.set('nova', createNovaDialect(context('nova'), config.nova));
+  if (config.nova.enabled) {
+    // Demo tokens are issued only while the demo producers run (and never when a secret or key is configured).
+    const demo = { ...config.nova.demo, enabled: config.nova.demo.enabled && config.server.demo };
+    dialects.set('nova', createNovaDialect(context('nova'), { ...config.nova, demo }));
+  }
   if (config.relay.enabled) dialects.set('relay', createRelayDialect(context('relay'), config.relay));
   if (config.spectra.enabled) dialects.set('spectra', createSpectraDialect(context('spectra'), config.spectra));
   if (config.elstat.enabled) dialects.set('elstat', createElstatDialect(context('elstat'), config.elstat));
+
+  // The match viewer page on the match listener: `/` serves browsers the page, API clients the descriptor.
+  const match = dialects.get('match') as MatchDialect | undefined;
+  if (match) for (const [path, handler] of matchViewerRoutes(match.routes.get('/'))) match.routes.set(path, handler);
+  // POST /api/publish goes through a dialect's own validated publish where it has one.
+  const publishers: Record<string, Publisher> = {};
+  if (match) publishers.match = (name, data) => match.publish(name, data as object);
 
   const addresses: Record<string, ListenerAddress[]> = {};
   for (const [name, dialect] of dialects) addresses[name] = await dialect.listen();
@@ -75,6 +87,11 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
     operator = createOperatorListener({
       port: config.operator.port,
       adminToken: config.operator.adminToken,
+      publicDashboard: config.operator.publicDashboard,
+      dashboardMaxChannels: config.operator.dashboardMaxChannels,
+      maxPublishBytes: config.operator.maxPublishBytes,
+      publishRetention: config.operator.publishRetention,
+      publishers,
       settings: listener,
       hub,
       dialects: [...dialects.values()],
@@ -87,6 +104,13 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
   metrics.bind({
     hubStats: () => hub.stats(),
     connections: () => Object.fromEntries([...dialects].map(([name, d]) => [name, d.stats().connections])),
+    dialectCloses: () =>
+      Object.fromEntries(
+        [...dialects].flatMap(([name, d]) => {
+          const closes = d.stats().closes;
+          return closes && typeof closes === 'object' && !Array.isArray(closes) ? [[name, closes as Record<string, number>]] : [];
+        }),
+      ),
   });
 
   const demos = new AbortController();
@@ -94,7 +118,7 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
     startDemos({
       config,
       addresses,
-      match: dialects.get('match') as MatchDialect | undefined,
+      match,
       nova: dialects.get('nova'),
       elstat: dialects.get('elstat') as ElstatDialect | undefined,
       spectra: dialects.get('spectra') as SpectraDialect | undefined,
@@ -121,6 +145,7 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
           operator?.close(deadline),
         ]);
         await hub.close(CloseReasons.shutdown);
+        metrics.close();
       })();
       return closing;
     },

@@ -83,8 +83,9 @@ export function path(rng: Rng): string {
   let p = '/' + parts.join('/');
   if (rng.bool(0.2)) p += '/';
   if (rng.bool(0.3)) p += '?' + query(rng);
-  // A raw request line cannot carry a space, CR or LF: Node answers 400 to those, tested on their own.
-  return p.replace(/[\s]/g, '%20');
+  // A request line carries printable ASCII only (Node answers 400 to the rest, tested on their own):
+  // anything else is sent percent-encoded, as a client would.
+  return p.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
 }
 
 /** A query string with repeated, empty, encoded and unbalanced pairs. */
@@ -93,7 +94,7 @@ export function query(rng: Rng): string {
     const k = rng.bool(0.8) ? word(rng, rng.int(0, 8)) : rng.pick(NASTY);
     return rng.bool(0.7) ? `${k}=${rng.bool(0.8) ? word(rng, rng.int(0, 16)) : rng.pick(NASTY)}` : k;
   });
-  return pairs.join(rng.bool(0.9) ? '&' : ';').replace(/[\s#]/g, '%20');
+  return pairs.join(rng.bool(0.9) ? '&' : ';').replace(/[^\x21-\x7e]|#/gu, (c) => encodeURIComponent(c));
 }
 
 /** Header lines for an upgrade, each field possibly missing or wrong ([RFC 6455 §4.1] items 2–9). */
@@ -109,7 +110,9 @@ export function upgradeHeaders(rng: Rng): { lines: string[]; valid: boolean } {
   if (version) lines.push(`Sec-WebSocket-Version: ${version}`);
   for (let i = rng.int(0, 3); i > 0; i--) lines.push(`X-${word(rng, 6)}: ${word(rng, rng.int(0, 30))}`);
   const keyOk = Buffer.from(key, 'base64').length === 16 && /^[A-Za-z0-9+/]{22}==$/.test(key);
-  const valid = keyOk && version === '13' && /websocket/i.test(upgrade) && upgrade.toLowerCase() === 'websocket' && /upgrade/i.test(connection);
+  // `ws` also accepts the hybi-08 version 8 beside 13 [RFC 6455 §4.4 lets a server pick its versions];
+  // the Upgrade token is case-insensitive [RFC 6455 §4.2.1 item 3].
+  const valid = keyOk && (version === '13' || version === '8') && upgrade.toLowerCase() === 'websocket' && /upgrade/i.test(connection);
   return { lines: rng.bool(0.5) ? rng.pick([lines, shuffle(rng, lines)]) : lines, valid };
 }
 

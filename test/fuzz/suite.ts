@@ -8,9 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import { Rng, caseCount, runSeed } from './gen.js';
 import { fuzzChurn, fuzzFlood, fuzzFrames, fuzzHalfOpen, fuzzSlowloris, fuzzUpgrades, settledHeap, type FuzzTarget, type Steady } from './properties.js';
 import { rawHttp, upgradeRequest } from './raw.js';
+import { eventually } from '../helpers/eventually.js';
 
 /** The handshake deadline the fuzz servers run with (slowloris cases wait for it). */
-export const FUZZ_HANDSHAKE_MS = 300;
+export const FUZZ_HANDSHAKE_MS = 1_000;
 
 /** Heap growth tolerated after the run (a few MiB of JIT code, caches and V8 slack, not per-case state). */
 const HEAP_TOLERANCE = 24 * 1024 * 1024;
@@ -73,7 +74,7 @@ export function fuzzSuite(name: string, start: () => Promise<FuzzSubject>): void
     });
 
     it('survives connect/disconnect churn', async () => {
-      const rate = await fuzzChurn(subject.target, Math.max(200, cases * 20), 50, baseline);
+      const rate = await fuzzChurn(subject.target, Math.max(100, cases * 5), 25, baseline);
       process.stdout.write(`# ${name}: churn at ${rate} connections/s\n`);
       assert.ok(rate > 0);
     });
@@ -84,7 +85,7 @@ export function fuzzSuite(name: string, start: () => Promise<FuzzSubject>): void
       publishing.stop = true;
       await publishing.done;
       await subject.steady.verify();
-      assert.equal(subject.target.connections(), baseline, 'no session leaked');
+      await eventually(() => subject.target.connections() === baseline, `no session leaked (${subject.target.connections()} vs ${baseline})`);
       const heapAfter = await settledHeap();
       const grew = heapAfter - heapBefore;
       process.stdout.write(`# ${name}: heap ${(heapBefore / 1048576).toFixed(1)} → ${(heapAfter / 1048576).toFixed(1)} MiB\n`);

@@ -48,9 +48,19 @@ describe('nova backpressure', () => {
     assert.equal(ofEvent(fast.messages, 'error').length, 1);
     assert.equal(ofEvent(slow.messages, 'error').length, 0, 'the slow viewer is still stuck');
 
+    // Viewer counts bypass the backlog and keep only the newest: a join then a leave while the
+    // slow viewer is stuck nets to no message for it at all.
+    const extra = await viewer(h);
+    await fast.until((m) => ofEvent(m, 'viewer_count_changed').some((e) => e.data.viewer_count === 3));
+    extra.close();
+    await fast.until((m) => ofEvent(m, 'viewer_count_changed').at(-1)?.data.viewer_count === 2);
+
     await h.dialect.control.end(STREAM);
     rawSocket(slow).resume();
     assert.equal((await slow.closed).code, 1000);
+    const slowCounts = ofEvent(slow.messages, 'viewer_count_changed');
+    assert.ok(!slowCounts.some((e) => e.data.viewer_count === 3), 'the superseded count never reached the slow viewer');
+    assert.equal(slowCounts.at(-1)?.data.viewer_count, 2);
 
     const errors = ofEvent(slow.messages, 'error');
     const overflow = errors.filter((e) => e.data.error_code === 'BUFFER_OVERFLOW');

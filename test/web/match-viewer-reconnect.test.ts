@@ -89,7 +89,7 @@ describe('match viewer connection handling', () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
-    await page.goto(`${server.url}/?match=scripted&backoff=50&idle=1000`);
+    await page.goto(`${server.url}/?match=scripted&backoff=50&idle=3000`);
 
     // First connection: a match with a goal.
     const first = await server.connection(1);

@@ -52,8 +52,18 @@ const INCIDENT_RETENTION: RetentionPolicy = { maxMessages: 1, maxBytes: 1, maxAg
 
 const STATUS_PAGE = readFileSync(new URL('./status-page.html', import.meta.url), 'utf8');
 
+/** Replaceable parts (issue #7). */
+export interface ElstatDeps {
+  /**
+   * True while this node should probe. A cluster passes "holds the prober lease", so services
+   * are probed once per cluster while every node's clients get the values through the hub.
+   * Default: always (one node).
+   */
+  readonly proberLeader?: () => boolean;
+}
+
 /** Builds the dialect; nothing listens until `listen()`. */
-export function createElstatDialect(ctx: DialectContext, options: ElstatOptions): ElstatDialect {
+export function createElstatDialect(ctx: DialectContext, options: ElstatOptions, deps: ElstatDeps = {}): ElstatDialect {
   const log = ctx.log.child({ mod: 'dialect.elstat' });
   const sessions = new Set<ElstatSession>();
   const limiter = new ConnectionLimiter(options.perIpMax, options.totalMax);
@@ -68,7 +78,7 @@ export function createElstatDialect(ctx: DialectContext, options: ElstatOptions)
     await ctx.hub.publish(hubChannel(latency), encodeData(latency, record.time, record.latency), { kind: 'snapshot', retention: VALUE_RETENTION });
   }
 
-  const prober = new Prober({ clock: ctx.clock, log, historyLength: options.historyLength, pingCommand: options.pingCommand, onCheck: publishCheck });
+  const prober = new Prober({ clock: ctx.clock, log, historyLength: options.historyLength, pingCommand: options.pingCommand, onCheck: publishCheck, shouldCheck: deps.proberLeader });
   const incidents = new IncidentStore(options.incidents);
 
   function broadcast(op: IncidentOp, incident: Incident): void {
@@ -107,7 +117,15 @@ export function createElstatDialect(ctx: DialectContext, options: ElstatOptions)
   };
 
   // maxPayload is the transport bound (1009 past it); the seed's 256-byte rule is the session's (4420).
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+  // UTF-8 is checked by the codec (fatal decoder → 4200, PROTOCOL.md §1 "not JSON (or not UTF-8)"), not
+  // by `ws`, which would fail the connection with 1007 first (found by test/fuzz/elstat.fuzz.test.ts).
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxMessageBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+    skipUTF8Validation: true,
+  });
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());

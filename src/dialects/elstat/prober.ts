@@ -16,6 +16,12 @@ export interface ProberOptions {
   readonly pingCommand: string;
   /** Called after every check, in check order per service; publishing happens here. */
   readonly onCheck: (service: ElstatService, record: CheckRecord) => Promise<void>;
+  /**
+   * Asked before every check; false skips it (the worker waits `intervalMs` and asks again).
+   * A cluster passes "this node holds the prober lease", so services are probed once per
+   * cluster (issue #7). Default: always check.
+   */
+  readonly shouldCheck?: () => boolean;
 }
 
 interface Worker {
@@ -82,9 +88,13 @@ export class Prober {
 
   async #run(worker: Worker): Promise<void> {
     if (this.#stopped || worker.running) return;
-    worker.running = true;
     worker.timer = null;
-    const { clock, log, pingCommand } = this.#options;
+    const { clock, log, pingCommand, shouldCheck } = this.#options;
+    if (shouldCheck && !shouldCheck()) {
+      worker.timer = clock.setTimeout(() => void this.#run(worker), worker.service.intervalMs);
+      return;
+    }
+    worker.running = true;
     const { service } = worker;
     const time = clock.now();
     let result: CheckResult;

@@ -12,7 +12,7 @@ import type { Config } from '../../config/index.js';
 import type { CloseReason, QueueLimits, RetentionPolicy } from '../../core/index.js';
 import { StreamHubError } from '../../errors.js';
 import { clientIp, createIpMatcher } from '../shared/client-ip.js';
-import { ConnectionLimiter } from '../shared/connection-limiter.js';
+import { ConnectionLimiter, type CapExceeded } from '../shared/connection-limiter.js';
 import { createHttpListener, type HttpListener } from '../shared/http-listener.js';
 import { rejectUpgrade } from '../shared/http-reply.js';
 import type { Dialect, DialectContext, DialectStats, ListenerAddress } from '../types.js';
@@ -41,6 +41,17 @@ function socketOnError(): void {
   // A client that resets mid-handshake must not take the process down; the socket is simply gone.
 }
 
+/** The subscriber caps, as `ConnectionLimiter` has them; a cluster-wide one has the same shape. */
+export interface MatchLimiter {
+  tryAcquire(ip: string): { release: () => void } | { refused: CapExceeded };
+}
+
+/** Replaceable parts (issue #7). */
+export interface MatchDeps {
+  /** Default: this node's own `ConnectionLimiter(perIpMax, totalMax)`. */
+  readonly limiter?: MatchLimiter;
+}
+
 class WsMatchDialect implements MatchDialect {
   readonly name = 'match';
   readonly routes: Map<string, RouteHandler>;
@@ -48,7 +59,7 @@ class WsMatchDialect implements MatchDialect {
   readonly #o: MatchOptions;
   readonly #retention: RetentionPolicy;
   readonly #queue: QueueLimits;
-  readonly #limiter: ConnectionLimiter;
+  readonly #limiter: MatchLimiter;
   readonly #isTrustedProxy: (ip: string) => boolean;
   readonly #clients: WebSocketServer;
   readonly #sessions = new Set<MatchSession>();
@@ -62,7 +73,7 @@ class WsMatchDialect implements MatchDialect {
   /** Frames dropped for clients that are gone (the live ones are summed in stats()). */
   #droppedGone = 0;
 
-  constructor(ctx: DialectContext, options: MatchOptions) {
+  constructor(ctx: DialectContext, options: MatchOptions, deps: MatchDeps = {}) {
     this.#ctx = ctx;
     this.#o = options;
     this.#startedAt = ctx.clock.now();
@@ -83,7 +94,8 @@ class WsMatchDialect implements MatchDialect {
       stallClose: codec.MatchClose.overrun,
       maxPendingDuringReplay: options.maxPendingDuringReplay,
     };
-    this.#limiter = new ConnectionLimiter(options.perIpMax, options.totalMax);
+    // seed 000 states the caps per origin: a cluster passes a limiter counted across nodes (issue #7).
+    this.#limiter = deps.limiter ?? new ConnectionLimiter(options.perIpMax, options.totalMax);
     this.#isTrustedProxy = createIpMatcher(ctx.listener.trustedProxies);
     this.#clients = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: options.maxClientFrameBytes });
     this.#registry = new MatchRegistry(ctx.clock, options.idleTtlMs, (id) => ctx.hub.subscriberCount(codec.matchChannel(id)));
@@ -273,6 +285,6 @@ class WsMatchDialect implements MatchDialect {
 }
 
 /** Builds the match dialect; bad options (e.g. a malformed trusted proxy) throw here, at construction. */
-export function createMatchDialect(ctx: DialectContext, options: MatchOptions): MatchDialect {
-  return new WsMatchDialect(ctx, options);
+export function createMatchDialect(ctx: DialectContext, options: MatchOptions, deps: MatchDeps = {}): MatchDialect {
+  return new WsMatchDialect(ctx, options, deps);
 }

@@ -51,6 +51,8 @@ export const RelayClose = {
   tooBig: { code: 1009, reason: 'message too big' },
   /** The hub or broker failed while a receiver was starting (e.g. the broker connection is down). */
   internal: { code: 1011, reason: 'internal error' },
+  /** Cluster: this node lost the publisher lease of the channel (Redis unreachable too long); the publisher may reconnect. */
+  leaseLost: { code: 1012, reason: 'publisher lease lost' },
   /** A receiver that cannot keep up: its bounded queue overflowed or its socket stalled. */
   slow: { code: 4008, reason: 'slow receiver' },
 } as const satisfies Record<string, CloseReason>;

@@ -16,6 +16,12 @@ export interface PublishLease {
   readonly claim: PublishClaim;
   /** Frees the channel. Idempotent; never rejects. */
   release(): Promise<void>;
+  /**
+   * Registers a call for when the reservation is lost without being released (a cluster lease
+   * that could not be renewed: another node may now hold the channel). The in-process registry
+   * never loses one, so it leaves this out.
+   */
+  onLost?(listener: () => void): void;
 }
 
 export interface PublisherRegistry {

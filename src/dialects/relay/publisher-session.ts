@@ -105,6 +105,12 @@ export class PublisherSession implements Sink {
         (err: Error) => ctx.log.warn({ err: err.message, conn: this.id }, 'relay publisher could not join its channel'),
       );
     this.#enqueue(encodeControl({ type: 'start', ...lease.claim }), true);
+    // A lost cluster lease means another publish may own the channel now: this one must stop
+    // (one publisher per channel, notes §3.4). Closing the socket ends the publish as usual.
+    lease.onLost?.(() => {
+      ctx.log.warn({ conn: this.id }, 'relay publisher lease lost');
+      this.close(RelayClose.leaseLost);
+    });
   }
 
   /** Only control messages matter here: a `clear` for this publish disables the cache (notes §3.5). */

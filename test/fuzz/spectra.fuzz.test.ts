@@ -1,0 +1,96 @@
+/**
+ * Fuzz suite for spectra's output listener (src/dialects/spectra/PROTOCOL.md): Socket.IO 4 over
+ * the Engine.IO v4 WebSocket transport, hit with raw frames below Socket.IO.
+ */
+import assert from 'node:assert/strict';
+import { createSpectraDialect } from '../../src/dialects/spectra/index.js';
+import { startDialect, testConfig } from '../helpers/harness.js';
+import { client, closeClients, logonPayload, obsLogon, once, sendData } from '../spectra/helpers.js';
+import { FUZZ_HANDSHAKE_MS, fuzzSuite } from './suite.js';
+import type { Answer } from './properties.js';
+
+const MAX_HTTP_BUFFER = 64 * 1024;
+const EIO_PATH = '/socket.io/';
+
+/**
+ * Engine.IO answers upgrades under its path: 101 for `EIO=4&transport=websocket`, 400 for any
+ * other query; upgrades elsewhere are not for Socket.IO and are dropped without an answer (status 0).
+ */
+function pathStatus(path: string): number {
+  const [bare, query = ''] = path.split('?') as [string, string?];
+  if (bare !== EIO_PATH) return 0;
+  const q = new URLSearchParams(query);
+  return q.get('EIO') === '4' && q.get('transport') === 'websocket' && !q.has('sid') ? 101 : 400;
+}
+
+const CLOSED = [1000, 1005, 1006];
+
+/**
+ * An Engine.IO v4 packet is a type digit (0–6) then data. A pong, a noop or a namespace connect
+ * is accepted; a close packet or an unknown type closes the transport; a message the Socket.IO
+ * decoder cannot read closes it too, while one it can read is served (hence "either").
+ */
+function textAnswer(body: string): Answer {
+  if (body === '3' || body === '6' || body === '40') return 'ignored';
+  if (body === '1' || !/^[0-6]/.test(body)) return { close: CLOSED };
+  return { close: CLOSED, orIgnored: true };
+}
+
+fuzzSuite('spectra', async () => {
+  const options = testConfig({
+    spectra: {
+      ingestPort: 0, outputPort: 0, statusPort: 0, emitIntervalMs: 5, development: true, requireAuthKey: false,
+      outputPerIpMax: 100_000, outputTotalMax: 100_000, maxHttpBufferSize: MAX_HTTP_BUFFER,
+    },
+  }).spectra;
+  const h = await startDialect((ctx) => createSpectraDialect(ctx, options), { listener: { handshakeTimeoutMs: FUZZ_HANDSHAKE_MS } });
+  const obs = await client(h.port('ingest'), { transports: ['websocket'] });
+  const ack = await obsLogon(obs, logonPayload('STEADY'));
+  assert.equal(ack.value, true);
+  const view = await client(h.port('output'), { transports: ['websocket'] });
+  const wins: number[] = [];
+  view.on('match_data', (msg: unknown) => {
+    const state = JSON.parse(String(msg)) as { teams: { ingameTeamId: number; roundsWon: number }[] };
+    wins.push(state.teams.find((t) => t.ingameTeamId === 0)!.roundsWon);
+  });
+  const logged = once(view, 'logon_success');
+  view.emit('logon', JSON.stringify({ groupCode: 'STEADY' }));
+  await logged;
+  let score = 0;
+  return {
+    target: {
+      name: 'spectra',
+      port: h.port('output'),
+      wsPath: `${EIO_PATH}?EIO=4&transport=websocket`,
+      pathStatus,
+      frameLimit: MAX_HTTP_BUFFER,
+      oversize: { close: [1009] },
+      transportLimit: MAX_HTTP_BUFFER,
+      transportOversize: { close: [1009] },
+      validText: () => '3',
+      textAnswer,
+      invalidUtf8: { close: [1007] },
+      // A bare binary frame is binary data Socket.IO is not reconstructing: a decode error, which closes.
+      binary: { close: CLOSED },
+      connections: () => h.dialect.stats().outputConnections as number,
+    },
+    steady: {
+      // match_data is a throttled whole state (PROTOCOL.md "Output"): the overlay must see the score
+      // never go backwards and end at the last value sent.
+      async publish() {
+        score += 1;
+        sendData(obs, 'STEADY', 'score', { team_0: score, team_1: 0 });
+      },
+      async verify() {
+        const deadline = Date.now() + 10_000;
+        while (wins.at(-1) !== score && Date.now() < deadline) await once(view, 'match_data', 10_000);
+        assert.equal(wins.at(-1), score, 'the overlay converged on the last state');
+        for (let i = 1; i < wins.length; i++) assert.ok(wins[i]! >= wins[i - 1]!, `state went backwards at ${i}`);
+      },
+      async close() {
+        closeClients();
+      },
+    },
+    close: () => h.close(),
+  };
+});
