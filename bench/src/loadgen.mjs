@@ -23,15 +23,19 @@ export async function startLoadgen({ port, path, conns, mode, srcAddrs, coalesce
         } catch {
           return;
         }
-        if (value.event === 'reset' || value.event === 'report' || value.event === 'error') answers.shift()?.(value);
+        if (value.event === 'reset' || value.event === 'report' || value.event === 'error') answers.shift()?.resolve(value);
       },
     },
   );
+  // A loadgen that dies mid-command must not leave the bench waiting for an answer forever.
+  child.exited.then(() => {
+    for (const pending of answers.splice(0)) pending.reject(new Error(`loadgen exited\n${child.tail.join('\n')}`));
+  });
   const ready = await waitForLine(child, (v) => v.event === 'ready', 120_000, `loadgen (${conns} connections)`);
   const ask = (line) =>
     new Promise((resolve, reject) => {
       if (child.exitCode !== null) return reject(new Error(`loadgen exited\n${child.tail.join('\n')}`));
-      answers.push(resolve);
+      answers.push({ resolve, reject });
       child.stdin.write(`${line}\n`);
     });
   return {

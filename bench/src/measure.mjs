@@ -63,10 +63,11 @@ async function drain(lg) {
 export async function measureFanout(server, { n, run, opts, log }) {
   const channel = channelName(server, n, `r${run}`);
   const result = { server: server.name, n, run, maxDelivered: 0, maxPublishRate: 0, best: null, steps: [], error: null };
-  const pub = await server.prepare(channel);
-  await sleep(300); // StreamHub: the MatchInit must be retained before subscribers are accepted
+  let pub;
   let lg;
   try {
+    pub = await server.prepare(channel);
+    await sleep(300); // StreamHub: the MatchInit must be retained before subscribers are accepted
     lg = await startLoadgen({ port: server.port, path: server.subscriberPath(channel), conns: n, mode: server.mode, srcAddrs: opts.srcAddrs, coalesceUs: opts.coalesceUs });
     if (lg.ready.open !== n) {
       result.error = `only ${lg.ready.open} of ${n} subscribers connected (${lg.ready.failed} failed)`;
@@ -86,10 +87,11 @@ export async function measureFanout(server, { n, run, opts, log }) {
       const published = await publishPaced(pub, lo, count, stepMs, matchT0);
       const r = await waitDelivered(lg, n * count);
       const cpu1 = cpuMs(server.pid);
-      const writes = writeSyscalls(server.pid) - writes0;
+      // A server that died mid-step reads as 0 from /proc: clamp instead of reporting negative figures.
+      const writes = Math.max(0, writeSyscalls(server.pid) - writes0);
       const wallMs = r.wall_us / 1000;
-      const serverCpu = (cpu1.user + cpu1.sys - cpu0.user - cpu0.sys) / wallMs;
-      const serverSys = (cpu1.sys - cpu0.sys) / wallMs;
+      const serverCpu = Math.max(0, cpu1.user + cpu1.sys - cpu0.user - cpu0.sys) / wallMs;
+      const serverSys = Math.max(0, cpu1.sys - cpu0.sys) / wallMs;
       const expected = n * count;
       const reasons = [];
       if (published.sent < count) reasons.push(`publisher sent ${published.sent}/${count}`);
@@ -169,7 +171,7 @@ export async function measureFanout(server, { n, run, opts, log }) {
     log(`  ${server.name} n=${n} run=${run}: ${result.error}`);
   } finally {
     await lg?.stop();
-    await pub.close();
+    await pub?.close();
   }
   return result;
 }
@@ -177,11 +179,13 @@ export async function measureFanout(server, { n, run, opts, log }) {
 /** Idle memory per connection: RSS of the server (and its children) before and after `conns` idle subscribers. */
 export async function measureMemory(server, { conns, opts, log }) {
   const channel = channelName(server, conns, 'mem');
-  const pub = await server.prepare(channel);
-  await sleep(1_000);
-  const before = rssBytes(server.pid);
+  let pub;
   let lg;
+  let before = 0;
   try {
+    pub = await server.prepare(channel);
+    await sleep(1_000);
+    before = rssBytes(server.pid);
     lg = await startLoadgen({ port: server.port, path: server.subscriberPath(channel), conns, mode: server.mode, srcAddrs: opts.srcAddrs, coalesceUs: opts.coalesceUs });
     await sleep(3_000); // let per-connection setup (hello, replay, timers) settle
     const after = rssBytes(server.pid);
@@ -194,7 +198,7 @@ export async function measureMemory(server, { conns, opts, log }) {
     return { server: server.name, conns, open: 0, rssBefore: before, rssAfter: 0, perConnection: 0, error: err.message.split('\n')[0] };
   } finally {
     await lg?.stop();
-    await pub.close();
+    await pub?.close();
     await sleep(1_000);
   }
 }

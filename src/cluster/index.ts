@@ -27,6 +27,8 @@ export interface ClusterServices {
   readonly viewerCounts: ClusterViewerCounts;
   /** A cluster-wide limiter for `dialect` (one per dialect; the same call twice returns the same one). */
   limiter(dialect: string, perIpMax: number, totalMax: number, isExempt?: (ip: string) => boolean): ClusterConnectionLimiter;
+  /** Resolves once the coordination connection is ready (first connect); optional for callers. */
+  ready(): Promise<void>;
   /** `ok` is false while the coordination connection is down (for /healthz). */
   health(): { ok: boolean; detail: string };
   /** Releases leases, deletes this node's counters, closes the connection. Idempotent. */
@@ -61,6 +63,9 @@ export function createClusterServices(options: ClusterOptions, log: Logger): Clu
       let limiter = limiters.get(dialect);
       if (!limiter) limiters.set(dialect, (limiter = new ClusterConnectionLimiter(table(`caps:${dialect}`), perIpMax, totalMax, isExempt)));
       return limiter;
+    },
+    ready() {
+      return redis.status === 'ready' ? Promise.resolve() : new Promise((done) => redis.once('ready', () => done()));
     },
     health() {
       const ok = redis.status === 'ready';

@@ -215,4 +215,31 @@ describe('Hub', () => {
     assert.deepEqual(sink.closedWith, { code: 1001, reason: 'shutdown' });
     assert.equal(hub.stats().broker.ok, false);
   });
+
+  it('flushes a large fan-out in slices, and reports deliveries once per dialect per slice', async () => {
+    const clock = new ManualClock();
+    const queued: (() => void)[] = [];
+    const delivered: number[] = [];
+    const hub = new Hub({
+      broker: new MemoryBroker({ clock }),
+      clock,
+      schedule: (fn) => queued.push(fn),
+      flushSliceSize: 2,
+      observer: { delivered: (_d, messages) => delivered.push(messages) },
+    });
+    await hub.start();
+    const sinks = Array.from({ length: 5 }, (_, i) => new TestSink(`s${i}`));
+    for (const sink of sinks) await hub.attach(sink, LIMITS).subscribe('t:slice');
+    await hub.publish('t:slice', enc('m'), { retention: RETAIN });
+    await Promise.resolve();
+    const run = () => queued.shift()!();
+    run();
+    assert.deepEqual(sinks.map((s) => s.received.length), [1, 1, 0, 0, 0]);
+    assert.deepEqual(delivered, [2]);
+    run();
+    run();
+    assert.deepEqual(sinks.map((s) => s.received.length), [1, 1, 1, 1, 1]);
+    assert.deepEqual(delivered, [2, 2, 1]);
+    assert.equal(queued.length, 0, 'nothing left to flush');
+  });
 });

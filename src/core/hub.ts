@@ -24,6 +24,19 @@ export interface HubOptions {
   readonly observer?: HubObserver;
   /** Flush scheduler: once per tick by default, so writes to one socket coalesce. Tests may pass a synchronous one. */
   readonly schedule?: (fn: () => void) => void;
+  /**
+   * Most subscribers flushed in one turn of the event loop (default 512). A pass over many
+   * thousand sockets is cut into slices so that messages arriving meanwhile join the current
+   * pass instead of waiting for the next one (bounds the publish→send latency under fan-out).
+   */
+  readonly flushSliceSize?: number;
+}
+
+interface DeliveryTally {
+  messages: number;
+  bytes: number;
+  /** Oldest `publishedAt` among the batches, for the latency metric. */
+  oldestPublishedAt: number;
 }
 
 interface LocalChannel {
@@ -58,6 +71,8 @@ export class Hub {
   readonly #subscribers = new Set<HubSubscriber>();
   readonly #dirty = new Set<HubSubscriber>();
   readonly #host: SubscriberHost;
+  readonly #flushSliceSize: number;
+  readonly #tallies = new Map<string, DeliveryTally>();
   #flushScheduled = false;
   #started = false;
   #closed = false;
@@ -69,6 +84,7 @@ export class Hub {
     this.clock = options.clock ?? systemClock;
     this.#observer = options.observer ?? {};
     this.#schedule = options.schedule ?? ((fn) => setImmediate(fn));
+    this.#flushSliceSize = Math.max(1, options.flushSliceSize ?? 512);
     this.#host = {
       clock: this.clock,
       observer: this.#observer,
@@ -80,6 +96,7 @@ export class Hub {
         this.#subscribers.delete(sub);
         this.#dirty.delete(sub);
       },
+      tally: (dialect, batch) => this.#tally(dialect, batch),
       countClose: (kind) => {
         if (kind === 'stall') this.#stallCloses += 1;
         else this.#overflowCloses += 1;
@@ -221,9 +238,39 @@ export class Hub {
 
   #flush(): void {
     this.#flushScheduled = false;
+    let budget = this.#flushSliceSize;
     for (const sub of this.#dirty) {
+      if (budget-- <= 0) break;
       this.#dirty.delete(sub);
       sub.flush();
     }
+    this.#reportTallies();
+    if (this.#dirty.size > 0 && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      this.#schedule(() => this.#flush());
+    }
+  }
+
+  #tally(dialect: string, batch: readonly Message[]): void {
+    if (!this.#observer.delivered) return;
+    let tally = this.#tallies.get(dialect);
+    if (!tally) {
+      tally = { messages: 0, bytes: 0, oldestPublishedAt: Infinity };
+      this.#tallies.set(dialect, tally);
+    }
+    tally.messages += batch.length;
+    for (const msg of batch) tally.bytes += msg.payload.byteLength;
+    const first = batch[0];
+    if (first && first.publishedAt < tally.oldestPublishedAt) tally.oldestPublishedAt = first.publishedAt;
+  }
+
+  /** One observer call per dialect per flush slice, not per subscriber (metrics cost stays flat under fan-out). */
+  #reportTallies(): void {
+    if (this.#tallies.size === 0) return;
+    const now = this.clock.now();
+    for (const [dialect, tally] of this.#tallies) {
+      this.#observer.delivered?.(dialect, tally.messages, tally.bytes, now - tally.oldestPublishedAt);
+    }
+    this.#tallies.clear();
   }
 }

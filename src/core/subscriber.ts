@@ -25,6 +25,8 @@ export interface SubscriberHost {
   scheduleFlush(sub: HubSubscriber): void;
   forget(sub: HubSubscriber): void;
   countClose(kind: 'stall' | 'overflow'): void;
+  /** Counts a delivered live batch; the hub reports the totals to its observer once per flush slice. */
+  tally(dialect: string, batch: readonly Message[]): void;
 }
 
 interface ChannelState {
@@ -148,12 +150,7 @@ export class HubSubscriber implements Subscriber {
     this.#queuedBytes = 0;
     this.#clearStall();
     if (!this.sink.deliver(batch)) this.#paused = true;
-    const observer = this.#host.observer;
-    if (observer.delivered) {
-      let bytes = 0;
-      for (const msg of batch) bytes += msg.payload.byteLength;
-      observer.delivered(this.sink.dialect, batch.length, bytes, this.#host.clock.now() - (batch[0]?.publishedAt ?? 0));
-    }
+    this.#host.tally(this.sink.dialect, batch);
   }
 
   detach(reason?: CloseReason): void {

@@ -202,6 +202,7 @@ export interface Subscriber {
 /** How the core reports what happened. Metrics implement it; the default does nothing. */
 export interface HubObserver {
   published?(dialect: string, bytes: number): void;
+  /** Live deliveries, summed per dialect over one flush slice; `latencyMs` is the oldest message's publish→send time in it. */
   delivered?(dialect: string, messages: number, bytes: number, latencyMs: number): void;
   dropped?(dialect: string, messages: number, policy: OverflowPolicy): void;
   detached?(dialect: string, reason: CloseReason): void;

@@ -13,4 +13,4 @@ describeBroker('MemoryBroker', async () => {
     },
     cleanup: () => broker.close(),
   };
-});
+}, { multiNode: false });

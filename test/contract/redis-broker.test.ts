@@ -33,4 +33,4 @@ describeBroker('RedisBroker', async () => {
       await Promise.all(brokers.map((b) => b.close()));
     },
   };
-});
+}, { multiNode: true });

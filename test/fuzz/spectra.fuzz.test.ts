@@ -14,11 +14,11 @@ const EIO_PATH = '/socket.io/';
 
 /**
  * Engine.IO answers upgrades under its path: 101 for `EIO=4&transport=websocket`, 400 for any
- * other query; upgrades elsewhere are not for Socket.IO and are dropped without an answer (status 0).
+ * other query; upgrades elsewhere get 404 (PROTOCOL.md "Connection refusals").
  */
 function pathStatus(path: string): number {
   const [bare, query = ''] = path.split('?') as [string, string?];
-  if (bare !== EIO_PATH) return 0;
+  if (bare !== EIO_PATH) return 404;
   const q = new URLSearchParams(query);
   return q.get('EIO') === '4' && q.get('transport') === 'websocket' && !q.has('sid') ? 101 : 400;
 }
@@ -27,12 +27,13 @@ const CLOSED = [1000, 1005, 1006];
 
 /**
  * An Engine.IO v4 packet is a type digit (0–6) then data. A pong, a noop or a namespace connect
- * is accepted; a close packet or an unknown type closes the transport; a message the Socket.IO
+ * is accepted; an unknown type closes the transport; a message the Socket.IO
  * decoder cannot read closes it too, while one it can read is served (hence "either").
  */
 function textAnswer(body: string): Answer {
   if (body === '3' || body === '6' || body === '40') return 'ignored';
-  if (body === '1' || !/^[0-6]/.test(body)) return { close: CLOSED };
+  // A close packet (1) is acted on by the polling transport only; over WebSocket it may be ignored.
+  if (!/^[0-6]/.test(body)) return { close: CLOSED };
   return { close: CLOSED, orIgnored: true };
 }
 

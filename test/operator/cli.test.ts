@@ -100,7 +100,7 @@ describe('streamhub CLI (each command spawned once; the error matrix in-process)
   });
 
   it('subscribe speaks every dialect: relay (binary), elstat (op codes), spectra (Socket.IO), nova (JWT)', async (t) => {
-    const hub = await startTestHub();
+    const hub = await startTestHub({}, { NOVA_JWT_SECRET: 'cli-test-nova-secret' });
     t.after(() => hub.close());
     const env = envFor(hub);
     // A relay publisher sends one chunk; the first chunk of a publish is cached for late joiners.
@@ -108,7 +108,7 @@ describe('streamhub CLI (each command spawned once; the error matrix in-process)
     t.after(() => publisher.terminate());
     await new Promise((r, j) => publisher.once('open', r).once('error', j));
     await new Promise<void>((r, j) => publisher.send(Buffer.from([1, 2, 3, 4, 5]), (err) => (err ? j(err) : r())));
-    const viewerToken = hs256({ sub: 'viewer-1', exp: Math.floor(Date.now() / 1000) + 600 }, 'streamhub-nova-demo-secret-not-for-production');
+    const viewerToken = hs256({ sub: 'viewer-1', exp: Math.floor(Date.now() / 1000) + 600 }, 'cli-test-nova-secret');
     const [relay, relayNoKey, elstat, spectra, nova] = await Promise.all([
       runCli(['subscribe', 'relay:cli-chan', '--key', 'k3y', '--count', '1', '--timeout', '30000'], { env }),
       runInProcess(['subscribe', 'relay:cli-chan'], { env }),

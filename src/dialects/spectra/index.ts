@@ -5,11 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Server, type Socket } from 'socket.io';
 import type { Config } from '../../config/index.js';
 import { createIpMatcher, clientIp } from '../shared/client-ip.js';
 import { ConnectionLimiter } from '../shared/connection-limiter.js';
 import { createHttpListener, type HttpListener } from '../shared/http-listener.js';
+import { rejectUpgrade } from '../shared/http-reply.js';
 import type { Dialect, DialectContext, DialectStats, ListenerAddress, ListenerSettings } from '../types.js';
 import type { CloseReason } from '../../core/index.js';
 import { IngestServer } from './ingest-server.js';
@@ -18,6 +21,9 @@ import { OutputServer } from './output-server.js';
 import { isWildcard, socketOptions } from './socket-options.js';
 import { statusHandler } from './status-server.js';
 import { parseVersionRange } from './version-range.js';
+
+/** Socket.IO's default path (PROTOCOL.md: path `/socket.io/`). */
+const SOCKET_IO_PATH = '/socket.io/';
 
 export type SpectraOptions = Config['spectra'];
 
@@ -64,6 +70,22 @@ export function createSpectraDialect(ctx: DialectContext, options: SpectraOption
     });
   }
 
+  /**
+   * The caps above count Socket.IO sockets, which exist only once a client joins a namespace; an
+   * Engine.IO transport that never joins would be held uncounted until connectTimeout (45 s). So
+   * transports are capped too, at twice the socket caps: a well-behaved client holds one of each,
+   * and the slack lets a client refused by the socket cap still receive its specified connect_error
+   * (found by test/bounds/spectra-transports.test.ts).
+   */
+  function cappedTransports(io: Server, perIpMax: number, totalMax: number): void {
+    const limiter = new ConnectionLimiter(perIpMax * 2, totalMax * 2);
+    io.engine.on('connection', (transport: { request: IncomingMessage; close(): void; once(e: 'close', f: () => void): void }) => {
+      const lease = limiter.tryAcquire(clientIp(transport.request, isTrusted));
+      if ('refused' in lease) return transport.close();
+      transport.once('close', lease.release);
+    });
+  }
+
   async function tlsSettings(): Promise<ListenerSettings['tls']> {
     if (options.insecure === true) return null;
     if (options.serverKeyFile && options.serverCertFile) {
@@ -89,7 +111,12 @@ export function createSpectraDialect(ctx: DialectContext, options: SpectraOption
         log.warn('spectra: CORS origin is "*": any web page may connect; set STREAMHUB_SPECTRA_CORS_ORIGIN in production (seed 003 §CORS)');
       }
       // Engine.IO owns the upgrade on its path and destroys the others itself.
-      const noUpgrade = () => undefined;
+      // Engine.IO answers upgrades under its path; any other upgrade would hang until Engine.IO's
+      // destroyUpgradeTimeout (1 s) and end without a status. Refuse it at once with 404 instead
+      // (found by test/fuzz/spectra.fuzz.test.ts; PROTOCOL.md "Connection refusals").
+      const noUpgrade = (req: IncomingMessage, socket: Duplex) => {
+        if ((req.url ?? '').split('?')[0] !== SOCKET_IO_PATH) rejectUpgrade(socket, 404, { error: 'not_found' });
+      };
       const ingestHttp = createHttpListener({ name: 'ingest', port: options.ingestPort, settings, onUpgrade: noUpgrade });
       const outputHttp = createHttpListener({ name: 'output', port: options.outputPort, settings, onUpgrade: noUpgrade });
       const statusHttp = createHttpListener({ name: 'status', port: options.statusPort, settings, onRequest: statusHandler(registry) });
@@ -99,6 +126,8 @@ export function createSpectraDialect(ctx: DialectContext, options: SpectraOption
       servers.push(ingestIo, outputIo);
       capped(ingestIo, new ConnectionLimiter(options.ingestPerIpMax, options.ingestTotalMax));
       capped(outputIo, new ConnectionLimiter(options.outputPerIpMax, options.outputTotalMax));
+      cappedTransports(ingestIo, options.ingestPerIpMax, options.ingestTotalMax);
+      cappedTransports(outputIo, options.outputPerIpMax, options.outputTotalMax);
       new IngestServer(ingestIo, {
         registry,
         clock: ctx.clock,

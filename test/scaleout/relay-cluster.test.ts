@@ -1,0 +1,87 @@
+/**
+ * relay across nodes on one real Redis (issue #7): a publisher on node A reaches receivers on
+ * nodes B and C (real processes), and one publisher per channel holds cluster-wide through the
+ * Redis lease (nodes wired as the server wires them), including a lost lease.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createRelayDialect, type RelayDialect } from '../../src/dialects/relay/index.js';
+import { testConfig } from '../helpers/harness.js';
+import { startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
+import { connect, refusal } from '../helpers/ws-client.js';
+import { chunks, eventually, hasChunks, sendChunks } from '../relay/helpers.js';
+import { startProcessCluster, type NodeProcess } from './node-processes.js';
+import { startWiredNode, type WiredNode } from './wired-nodes.js';
+
+describe('relay on a 3-node cluster (real processes, real Redis)', () => {
+  // Receivers waiting before the publish starts hear its `start` through the broker. (A receiver that
+  // joins mid-publish on another node finds the publish through the cluster lease: the wired test below.)
+  it('a publisher on node A reaches waiting receivers on B and C, in order; they close when it ends', async (t) => {
+    const cluster = await startProcessCluster(3, { relay: { enabled: true, perIpMax: 100 } });
+    t.after(() => cluster.close());
+    const [a, b, c] = cluster.nodes as [NodeProcess, NodeProcess, NodeProcess];
+    const url = (n: NodeProcess, kind: string) => `ws://127.0.0.1:${n.port('relay')}/cam/key1/${kind}`;
+    const rb = await connect(url(b, 'receive'));
+    const rc = await connect(url(c, 'receive'));
+    const pub = await connect(url(a, 'publish'));
+    const parts = Array.from({ length: 50 }, (_, i) => `chunk-${i}`);
+    sendChunks(pub, ...parts);
+    await rb.until(hasChunks(rb, 50), 10_000);
+    await rc.until(hasChunks(rc, 50), 10_000);
+    assert.deepEqual(chunks(rb), parts);
+    assert.deepEqual(chunks(rc), parts);
+    pub.close();
+    assert.equal((await rb.closed).code, 1000);
+    assert.equal((await rc.closed).code, 1000);
+  });
+});
+
+describe('relay publisher lease across nodes (wired as the server wires them)', () => {
+  let redis: RedisUnderTest;
+  const nodes: WiredNode<RelayDialect>[] = [];
+  const url = (i: number, channel: string, kind: string) => `ws://127.0.0.1:${nodes[i]!.h.port()}/${channel}/k/${kind}`;
+  before(async () => {
+    redis = await startRedis();
+    const settings = testConfig({ relay: { port: 0, perIpMax: 100 } }).relay;
+    for (let i = 0; i < 3; i++) {
+      nodes.push(await startWiredNode<RelayDialect>(redis.url, ({ services }) => (ctx) => createRelayDialect(ctx, settings, { registry: services.relayRegistry })));
+    }
+  });
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.close()));
+    await redis.stop();
+  });
+
+  it('a second publisher on another node is refused; after the first leaves, any node may publish', async () => {
+    const pub = await connect(url(0, 'one', 'publish'));
+    sendChunks(pub, 'h');
+    const refused = await refusal(url(1, 'one', 'publish'));
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body, 'Already publishing.');
+    assert.equal((await refusal(url(2, 'one', 'publish'))).status, 403);
+    // A receiver joining mid-publish on node C finds the publish through the lease, gets the cache from Redis.
+    sendChunks(pub, 'x');
+    const late = await connect(url(2, 'one', 'receive'));
+    await late.until(hasChunks(late, 2));
+    assert.deepEqual(chunks(late), ['h', 'x']);
+    pub.close();
+    assert.equal((await late.closed).code, 1000);
+    await eventually(async () => (await redis.command('EXISTS', 'streamhub:relay-pub:relay:one')).startsWith(':0'), 5_000, 'the lease released');
+    const next = await connect(url(2, 'one', 'publish'));
+    const rx = await connect(url(1, 'one', 'receive'));
+    sendChunks(next, 'second');
+    await rx.until(hasChunks(rx, 1));
+    assert.deepEqual(chunks(rx), ['second']);
+    next.close();
+  });
+
+  it('a lost lease (another node took the key) closes the publisher with 1012', async () => {
+    const pub = await connect(url(0, 'two', 'publish'));
+    sendChunks(pub, 'h');
+    await eventually(async () => (await redis.command('GET', 'streamhub:relay-pub:relay:two')).includes('publishId'), 5_000, 'the lease');
+    await redis.command('SET', 'streamhub:relay-pub:relay:two', '{"publishId":"elsewhere","keyDigest":"x"}', 'PX', '5000');
+    const closed = await pub.closed;
+    assert.equal(closed.code, 1012);
+    assert.equal(closed.reason, 'publisher lease lost');
+  });
+});
