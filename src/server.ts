@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createOperatorListener, type Publisher } from './admin/operator.js';
 import { createBroker } from './brokers/index.js';
+import type { ClusterDialectDeps, ClusterServices } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { Hub, randomIds, systemClock, type Clock, type Logger } from './core/index.js';
 import {
@@ -57,20 +58,28 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
       : null,
   };
   const broker = await createBroker({ redisUrl: config.server.redisUrl }, { clock, log: log.child({ mod: 'broker' }) });
+  // Scale-out: cluster-wide leases (relay publisher, elstat prober), caps and nova viewer counts in Redis.
+  let cluster: ClusterServices | null = null;
+  let deps: ClusterDialectDeps | null = null;
+  if (config.server.redisUrl) {
+    const { createClusterServices, clusterDialectDeps } = await import('./cluster/index.js');
+    cluster = createClusterServices({ url: config.server.redisUrl }, log.child({ mod: 'cluster' }));
+    deps = clusterDialectDeps(cluster, config);
+  }
   const hub = new Hub({ broker, clock, observer: metrics.observer });
   await hub.start();
 
   const context = (name: string): DialectContext => ({ hub, clock, ids: randomIds, listener, log: log.child({ mod: `dialect.${name}` }) });
   const dialects = new Map<string, Dialect>();
-  if (config.match.enabled) dialects.set('match', createMatchDialect(context('match'), config.match));
+  if (config.match.enabled) dialects.set('match', createMatchDialect(context('match'), config.match, deps?.match));
   if (config.nova.enabled) {
     // Demo tokens are issued only while the demo producers run (and never when a secret or key is configured).
     const demo = { ...config.nova.demo, enabled: config.nova.demo.enabled && config.server.demo };
-    dialects.set('nova', createNovaDialect(context('nova'), { ...config.nova, demo }));
+    dialects.set('nova', createNovaDialect(context('nova'), { ...config.nova, demo }, deps?.nova));
   }
-  if (config.relay.enabled) dialects.set('relay', createRelayDialect(context('relay'), config.relay));
+  if (config.relay.enabled) dialects.set('relay', createRelayDialect(context('relay'), config.relay, deps?.relay));
   if (config.spectra.enabled) dialects.set('spectra', createSpectraDialect(context('spectra'), config.spectra));
-  if (config.elstat.enabled) dialects.set('elstat', createElstatDialect(context('elstat'), config.elstat));
+  if (config.elstat.enabled) dialects.set('elstat', createElstatDialect(context('elstat'), config.elstat, deps?.elstat));
 
   // The match viewer page on the match listener: `/` serves browsers the page, API clients the descriptor.
   const match = dialects.get('match') as MatchDialect | undefined;
@@ -145,6 +154,7 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
           operator?.close(deadline),
         ]);
         await hub.close(CloseReasons.shutdown);
+        await cluster?.close();
         metrics.close();
       })();
       return closing;

@@ -14,6 +14,9 @@
  *   reset <lo> <hi>   zero the counters; count messages whose sequence is in [lo, hi)
  *   report            print the counters since the last reset
  *   quit              close everything and exit
+ * Scenario options: a `%d` in --path with --group G gives connection i channel i / G (S2);
+ * --range LO HI counts from the start and --until-each K prints `until_each` once every connection
+ * holds K of them (S4: time to replay); --sio-emit TEXT is sent after the Socket.IO connect (S5).
  * The process exits by itself on stdin EOF or after --max-seconds (every loop here is bounded).
  *
  * Build: gcc -O2 -o loadgen loadgen.c
@@ -57,8 +60,11 @@ typedef struct {
 
 static struct {
   const char *host, *path;
-  int port, conns, mode, src_addrs, max_pending, max_seconds, coalesce_us;
-} opt = {"127.0.0.1", "/", 0, 100, MODE_WS, 1, 128, 3600, 0};
+  int port, conns, mode, src_addrs, max_pending, max_seconds, coalesce_us, group, until_each;
+  uint64_t range_lo, range_hi;
+} opt = {"127.0.0.1", "/", 0, 100, MODE_WS, 1, 128, 3600, 0, 1, 0, 0, 0};
+static const char *sio_emit; /* --sio-emit: a text frame sent once the namespace is joined (S5 spectra `logon`) */
+static int path_templated; /* --path holds one %d: connection i gets path with i / --group (S2: many channels) */
 
 static conn_t *C;
 static int ep;
@@ -125,7 +131,11 @@ static void on_message(conn_t *c, const char *p, size_t len, uint64_t now) {
     if (len == 1 && p[0] == '2') { send_frame(c, 1, "3", 1); return; } /* Engine.IO ping → pong */
     if (c->state == ST_SIO_WAIT) {
       if (len >= 1 && p[0] == '0') { send_frame(c, 1, "40", 2); return; } /* open → connect namespace */
-      if (len >= 2 && p[0] == '4' && p[1] == '0') { mark_open(c); return; }
+      if (len >= 2 && p[0] == '4' && p[1] == '0') {
+        mark_open(c);
+        if (sio_emit) send_frame(c, 1, sio_emit, strlen(sio_emit));
+        return;
+      }
       if (len >= 2 && p[0] == '4' && p[1] == '4') { conn_fail(c, 1); return; } /* connect_error */
     }
   }
@@ -255,11 +265,13 @@ static void on_writable(conn_t *c, int i) {
   socklen_t el = sizeof err;
   getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el);
   if (err) { conn_fail(c, 1); return; }
-  char req[1024];
+  char req[1024], path[512];
+  if (path_templated) snprintf(path, sizeof path, opt.path, i / opt.group);
+  else snprintf(path, sizeof path, "%s", opt.path);
   int n = snprintf(req, sizeof req,
                    "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                   opt.path, opt.host, opt.port);
+                   path, opt.host, opt.port);
   if (write(c->fd, req, (size_t)n) != n) { conn_fail(c, 1); return; }
   c->state = ST_UPGRADING;
   struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
@@ -328,7 +340,8 @@ static int on_command(char *line) {
 
 static void usage(void) {
   fprintf(stderr, "usage: loadgen --port P [--host 127.0.0.1] [--path /] [--conns N] [--mode ws|sio]\n"
-                  "               [--src-addrs K] [--max-pending M] [--max-seconds S] [--coalesce-us U]\n");
+                  "               [--src-addrs K] [--max-pending M] [--max-seconds S] [--coalesce-us U]\n"
+                  "               [--group G] [--range LO HI] [--until-each K] [--sio-emit TEXT]\n");
   exit(2);
 }
 
@@ -345,10 +358,22 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--max-pending")) opt.max_pending = atoi(v);
     else if (!strcmp(a, "--max-seconds")) opt.max_seconds = atoi(v);
     else if (!strcmp(a, "--coalesce-us")) opt.coalesce_us = atoi(v);
+    else if (!strcmp(a, "--group")) opt.group = atoi(v);
+    else if (!strcmp(a, "--sio-emit") && strlen(v) <= 125) sio_emit = v;
+    else if (!strcmp(a, "--until-each")) opt.until_each = atoi(v);
+    else if (!strcmp(a, "--range") && i + 2 < argc) { opt.range_lo = strtoull(v, NULL, 10); opt.range_hi = strtoull(argv[i + 2], NULL, 10); i++; }
     else usage();
     i++;
   }
-  if (opt.port <= 0 || opt.conns <= 0 || opt.src_addrs <= 0 || opt.src_addrs > 250) usage();
+  if (opt.port <= 0 || opt.conns <= 0 || opt.src_addrs <= 0 || opt.src_addrs > 250 || opt.group <= 0) usage();
+  {
+    /* A templated path carries exactly one %d and no other conversion (it is used as a format). */
+    const char *pct = strchr(opt.path, '%');
+    if (pct) {
+      if (pct[1] != 'd' || strchr(pct + 2, '%') || strlen(opt.path) > 400) usage();
+      path_templated = 1;
+    }
+  }
   struct in_addr check;
   /* Traffic stays on loopback (the bench's rule): refuse anything outside 127.0.0.0/8. */
   if (inet_pton(AF_INET, opt.host, &check) != 1 || (ntohl(check.s_addr) >> 24) != 127) {
@@ -366,10 +391,10 @@ int main(int argc, char **argv) {
   fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
   struct epoll_event sev = {.events = EPOLLIN, .data.u32 = STDIN_TAG};
   epoll_ctl(ep, EPOLL_CTL_ADD, 0, &sev);
-  do_reset(0, 0);
+  do_reset(opt.range_lo, opt.range_hi);
 
   uint64_t t0 = mono_us(), deadline = t0 + (uint64_t)opt.max_seconds * 1000000u;
-  int ready_said = 0, running = 1;
+  int ready_said = 0, running = 1, until_said = 0;
   char line[256];
   size_t line_len = 0;
   struct epoll_event evs[512];
@@ -378,6 +403,16 @@ int main(int argc, char **argv) {
     if (!ready_said && n_started == opt.conns && n_pending == 0) {
       ready_said = 1;
       printf("{\"event\":\"ready\",\"open\":%d,\"failed\":%d,\"ms\":%lu}\n", n_open, n_failed, (mono_us() - t0) / 1000);
+    }
+    if (opt.until_each > 0 && !until_said && n_started == opt.conns) {
+      /* S4: the moment every connection holds --until-each messages of --range (its replay). */
+      int all = 1;
+      for (int i = 0; i < n_started && all; i++) all = C[i].state == ST_OPEN && C[i].in_range >= (uint32_t)opt.until_each;
+      if (all) {
+        until_said = 1;
+        printf("{\"event\":\"until_each\",\"ms\":%.3f,\"open\":%d,\"p50_us\":%lu,\"p99_us\":%lu,\"max_us\":%lu}\n",
+               (double)(mono_us() - t0) / 1000.0, n_open, percentile(0.50), percentile(0.99), S.max_us);
+      }
     }
     if (n_pending > 0 && mono_us() - t0 > 60000000u) {
       /* Connect phase bound: whatever has not finished its handshake in 60 s counts as failed. */

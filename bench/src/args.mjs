@@ -3,6 +3,7 @@
  * a small, fast plan used to check that the bench works end to end.
  */
 const SERVERS = ['streamhub', 'nchan', 'socketio', 'ws'];
+const SCENARIOS = ['s1', 's2', 's4', 's5'];
 
 const FULL = {
   servers: SERVERS,
@@ -18,12 +19,34 @@ const FULL = {
   coalesceUs: 200,
   profile: false,
   skipMemory: false,
+  // S1 is the default; S2 (many channels), S4 (replay storm) and S5 (each dialect) are opt-in
+  scenarios: ['s1'],
+  channels: 1000,
+  perChannel: 10,
+  s2Burst: false,
+  s4Clients: 1000,
+  s4Ring: 1024,
+  s5Subscribers: 500,
+  s5Rate: 100,
+  s5Seconds: 5,
 };
 
-const QUICK = { ...FULL, subscribers: [200], runs: 1, stepSeconds: 1, memConnections: 2_000, bisections: 2 };
+const QUICK = {
+  ...FULL,
+  subscribers: [200],
+  runs: 1,
+  stepSeconds: 1,
+  memConnections: 2_000,
+  bisections: 2,
+  channels: 100,
+  perChannel: 5,
+  s4Clients: 200,
+  s5Subscribers: 100,
+  s5Seconds: 2,
+};
 
-const BOOLEAN_FLAGS = ['quick', 'profile', 'skip-memory', 'help'];
-const VALUE_FLAGS = ['servers', 'subscribers', 'runs', 'duration', 'size', 'mem-connections', 'start-rate', 'bisections', 'max-p99-ms', 'src-addrs', 'coalesce-us'];
+const BOOLEAN_FLAGS = ['quick', 'profile', 'skip-memory', 's2-burst', 'help'];
+const VALUE_FLAGS = ['scenarios', 'channels', 'per-channel', 's4-clients', 's5-subscribers', 's5-rate', 's5-seconds', 'servers', 'subscribers', 'runs', 'duration', 'size', 'mem-connections', 'start-rate', 'bisections', 'max-p99-ms', 'src-addrs', 'coalesce-us'];
 
 /**
  * `npm run bench -- --quick` reaches this process as `npm --prefix bench start --quick`, and npm
@@ -63,6 +86,13 @@ export function parseArgs(argv) {
     switch (flag) {
       case '--quick': break;
       case '--servers': o.servers = list(value()); break;
+      case '--scenarios': o.scenarios = list(value()).map((x) => x.toLowerCase()); break;
+      case '--channels': o.channels = Number(value()); break;
+      case '--per-channel': o.perChannel = Number(value()); break;
+      case '--s4-clients': o.s4Clients = Number(value()); break;
+      case '--s5-subscribers': o.s5Subscribers = Number(value()); break;
+      case '--s5-rate': o.s5Rate = Number(value()); break;
+      case '--s5-seconds': o.s5Seconds = Number(value()); break;
       case '--subscribers': o.subscribers = list(value()).map(Number); break;
       case '--runs': o.runs = Number(value()); break;
       case '--duration': o.stepSeconds = Number(value()); break;
@@ -75,6 +105,7 @@ export function parseArgs(argv) {
       case '--coalesce-us': o.coalesceUs = Number(value()); break;
       case '--profile': o.profile = true; break;
       case '--skip-memory': o.skipMemory = true; break;
+      case '--s2-burst': o.s2Burst = true; break;
       case '--help':
         process.stdout.write(HELP);
         process.exit(0);
@@ -84,17 +115,31 @@ export function parseArgs(argv) {
     }
   }
   for (const s of o.servers) if (!SERVERS.includes(s)) throw new Error(`unknown server ${s}; one of ${SERVERS.join(', ')}`);
-  const ints = { runs: o.runs, size: o.size, memConnections: o.memConnections, srcAddrs: o.srcAddrs, coalesceUs: o.coalesceUs };
+  for (const s of o.scenarios) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; one of ${SCENARIOS.join(', ')}`);
+  const ints = {
+    runs: o.runs, size: o.size, memConnections: o.memConnections, srcAddrs: o.srcAddrs, coalesceUs: o.coalesceUs,
+    channels: o.channels, perChannel: o.perChannel, s4Clients: o.s4Clients, s5Subscribers: o.s5Subscribers, s5Rate: o.s5Rate, s5Seconds: o.s5Seconds,
+  };
   for (const [k, v] of Object.entries(ints)) if (!Number.isInteger(v) || v < 0) throw new Error(`--${k}: expected a whole number`);
   if (!(o.stepSeconds > 0 && o.stepSeconds <= 60)) throw new Error('--duration: expected 0 < seconds <= 60');
   if (o.size < 120 || o.size > 64 * 1024) throw new Error('--size: expected 120..65536 bytes');
   if (o.subscribers.some((n) => !Number.isInteger(n) || n < 1 || n > 15_000)) throw new Error('--subscribers: 1..15000 each');
+  if (o.channels < 1 || o.perChannel < 1 || o.channels * o.perChannel > 15_000 || o.channels > 2_000) throw new Error('--channels × --per-channel: at most 15000 subscribers, 2000 channels');
+  if (o.s4Clients < 1 || o.s4Clients > 10_000 || o.s5Subscribers < 1 || o.s5Subscribers > 10_000) throw new Error('--s4-clients, --s5-subscribers: 1..10000');
+  if (o.s5Rate < 1 || o.s5Rate > 10_000 || o.s5Seconds < 1 || o.s5Seconds > 60) throw new Error('--s5-rate 1..10000 msg/s, --s5-seconds 1..60');
   if (o.memConnections > 15_000) throw new Error('--mem-connections: at most 15000 (the open-file cap is 20000)');
   return o;
 }
 
 const HELP = `npm run bench -- [flags]
   --quick               200 subscribers, 1 run, 1 s steps, 2,000 idle connections (a smoke run)
+  --scenarios s1        any of s1,s2,s4,s5 (default s1):
+                          s1 one channel, N subscribers (--subscribers, --size)
+                          s2 --channels x --per-channel subscribers (1000 x 10; quick 100 x 5), every server
+                          (--s2-burst: each sequence to every channel at once, not spread over the step)
+                          s4 StreamHub: --s4-clients (1000) connect at once to a match whose ring is full
+                          s5 StreamHub: each dialect's own path, --s5-subscribers (500) at --s5-rate (100)
+                             msg/s for --s5-seconds (5) each
   --servers a,b         subset of ${SERVERS.join(',')} (default: all)
   --subscribers 1000,5000
   --runs 3              runs per server and subscriber count (the table shows medians)

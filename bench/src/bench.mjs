@@ -7,7 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { argsFromNpm, parseArgs } from './args.mjs';
 import { LOADGEN_BIN } from './loadgen.mjs';
+import { allDialectsConfig, ALL_DIALECTS_ENV, measureDialects, startProbeTarget } from './dialects.mjs';
 import { measureFanout, measureMemory } from './measure.mjs';
+import { measureReplayStorm } from './replay-storm.mjs';
 import { killAllChildren } from './proc.mjs';
 import { basename } from 'node:path';
 import { renderMarkdown, resultBase, summarize, writeResults } from './report.mjs';
@@ -38,21 +40,55 @@ async function main() {
     },
     memory: [],
     fanout: [],
+    replay: [],
+    dialects: [],
   };
+  const want = (s) => opts.scenarios.includes(s);
   const servers = [];
   try {
-    for (const name of opts.servers) {
+    const names = want('s1') || want('s2') ? opts.servers : [];
+    if (want('s4') && !names.includes('streamhub')) names.push('streamhub');
+    for (const name of names) {
       log(`starting ${name} …`);
       servers.push(await STARTERS[name]({ size: opts.size, profile: opts.profile }));
     }
-    if (!opts.skipMemory && opts.memConnections > 0) {
+    if (!opts.skipMemory && opts.memConnections > 0 && want('s1')) {
       log(`idle memory at ${opts.memConnections} connections:`);
       for (const server of servers) results.memory.push(await measureMemory(server, { conns: opts.memConnections, opts, log }));
     }
+    const fanoutServers = servers.filter((s) => opts.servers.includes(s.name));
     for (let run = 1; run <= opts.runs; run++) {
-      for (const n of opts.subscribers) {
-        log(`run ${run}/${opts.runs}, ${n} subscribers:`);
-        for (const server of servers) results.fanout.push(await measureFanout(server, { n, run, opts, log }));
+      if (want('s1')) {
+        for (const n of opts.subscribers) {
+          log(`run ${run}/${opts.runs}, S1 ${opts.size} B, ${n} subscribers:`);
+          for (const server of fanoutServers) results.fanout.push(await measureFanout(server, { n, run, opts, log }));
+        }
+      }
+      if (want('s2')) {
+        const n = opts.channels * opts.perChannel;
+        const scenario = `S2 ${opts.channels}×${opts.perChannel}${opts.s2Burst ? ' burst' : ''}`;
+        log(`run ${run}/${opts.runs}, ${scenario} (${n} subscribers):`);
+        for (const server of fanoutServers) results.fanout.push(await measureFanout(server, { n, run, opts, log, channels: opts.channels, scenario }));
+      }
+      // S4 is short: at least 3 measurements even in a 1-run plan, so its median means something
+      for (let k = run; want('s4') && k <= (run === opts.runs ? Math.max(opts.runs, 3) : run); k++) {
+        log(`S4 #${k}: ${opts.s4Clients} clients join a full ring:`);
+        results.replay.push(await measureReplayStorm(servers.find((s) => s.name === 'streamhub'), { run: k, opts, log }));
+      }
+    }
+    if (want('s5')) {
+      // its own StreamHub: every dialect on, elstat probing a local target every 10 ms
+      for (const server of servers.splice(0)) await server.stop().catch((err) => log(`stopping ${server.name}: ${err.message}`));
+      const target = await startProbeTarget();
+      try {
+        log('starting StreamHub with every dialect …');
+        servers.push(await STARTERS.streamhub({ size: opts.size, profile: opts.profile, config: allDialectsConfig(target.port), env: ALL_DIALECTS_ENV }));
+        for (let run = 1; run <= opts.runs; run++) {
+          log(`run ${run}/${opts.runs}, S5: each dialect, ${opts.s5Subscribers} subscribers at ${opts.s5Rate} msg/s:`);
+          results.dialects.push(...(await measureDialects(servers[0], { run, opts, log })));
+        }
+      } finally {
+        await target.close();
       }
     }
   } finally {

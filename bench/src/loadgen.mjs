@@ -9,12 +9,21 @@ import { spawnPinned, stopChild, waitForLine } from './proc.mjs';
 export const LOADGEN_CORE = 1;
 export const LOADGEN_BIN = join(BENCH_DIR, 'loadgen', 'loadgen');
 
-export async function startLoadgen({ port, path, conns, mode, srcAddrs, coalesceUs }) {
+/**
+ * @param {object} o
+ * @param {number} [o.group]      with a `%d` in `path`: connection i gets channel ⌊i / group⌋ (S2)
+ * @param {string[]} [o.extra]    more loadgen flags (S4: --range, --until-each, --max-pending; S5: --sio-emit)
+ * @param {(v: object) => void} [o.onEvent]  every other JSON line loadgen prints (S4: `until_each`)
+ */
+export async function startLoadgen({ port, path, conns, mode, srcAddrs, coalesceUs, group = 1, extra = [], onEvent, waitReady = true }) {
   const answers = [];
   const child = spawnPinned(
     LOADGEN_CORE,
     LOADGEN_BIN,
-    ['--port', String(port), '--path', path, '--conns', String(conns), '--mode', mode, '--src-addrs', String(srcAddrs), '--max-seconds', '7200', '--coalesce-us', String(coalesceUs ?? 0)],
+    [
+      ...['--port', String(port), '--path', path, '--conns', String(conns), '--mode', mode, '--src-addrs', String(srcAddrs)],
+      ...['--max-seconds', '7200', '--coalesce-us', String(coalesceUs ?? 0), '--group', String(group), ...extra],
+    ],
     {
       onLine(line) {
         let value;
@@ -24,6 +33,7 @@ export async function startLoadgen({ port, path, conns, mode, srcAddrs, coalesce
           return;
         }
         if (value.event === 'reset' || value.event === 'report' || value.event === 'error') answers.shift()?.resolve(value);
+        else onEvent?.(value);
       },
     },
   );
@@ -31,7 +41,7 @@ export async function startLoadgen({ port, path, conns, mode, srcAddrs, coalesce
   child.exited.then(() => {
     for (const pending of answers.splice(0)) pending.reject(new Error(`loadgen exited\n${child.tail.join('\n')}`));
   });
-  const ready = await waitForLine(child, (v) => v.event === 'ready', 120_000, `loadgen (${conns} connections)`);
+  const ready = waitReady ? await waitForLine(child, (v) => v.event === 'ready', 120_000, `loadgen (${conns} connections)`) : null;
   const ask = (line) =>
     new Promise((resolve, reject) => {
       if (child.exitCode !== null) return reject(new Error(`loadgen exited\n${child.tail.join('\n')}`));

@@ -9,7 +9,7 @@ import { startLoadgen } from './loadgen.mjs';
 import { readFileSync } from 'node:fs';
 import { cpuMs, rssBytes, sleep, writeSyscalls } from './proc.mjs';
 
-const loadAverage = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+export const loadAverage = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 
 const MAX_DOUBLINGS = 14;
 const MAX_HALVINGS = 6;
@@ -21,7 +21,7 @@ let channelCounter = 0;
 const channelName = (server, n, tag) => `b-${server.name}-${n}-${tag}-${(channelCounter++).toString(36)}-${Date.now().toString(36)}`;
 
 /** Publishes `count` messages evenly over `ms`; returns the publisher's elapsed time. */
-async function publishPaced(pub, firstSeq, count, ms, matchT0) {
+export async function publishPaced(pub, firstSeq, count, ms, matchT0) {
   const started = performance.now();
   const deadline = started + ms * 3 + 5_000;
   let sent = 0;
@@ -36,7 +36,7 @@ async function publishPaced(pub, firstSeq, count, ms, matchT0) {
   return { sent, ms: performance.now() - started };
 }
 
-async function waitDelivered(lg, expected) {
+export async function waitDelivered(lg, expected) {
   const until = performance.now() + DELIVERY_WAIT_MS;
   let report = await lg.report();
   while (report.received < expected && performance.now() < until) {
@@ -58,17 +58,29 @@ async function drain(lg) {
 }
 
 /**
- * @returns {Promise<object>} { server, n, run, maxDelivered, best, steps, error? }
+ * `channels` > 1 (S2): n subscribers spread over that many channels (n / channels each, channel
+ * `<base>-<i>` for subscribers i·k … i·k + k − 1); every publish goes to every channel.
+ * @returns {Promise<object>} { scenario, server, n, channels, run, maxDelivered, best, steps, error? }
  */
-export async function measureFanout(server, { n, run, opts, log }) {
+export async function measureFanout(server, { n, run, opts, log, channels = 1, scenario = `S1 ${opts.size} B` }) {
   const channel = channelName(server, n, `r${run}`);
-  const result = { server: server.name, n, run, maxDelivered: 0, maxPublishRate: 0, best: null, steps: [], error: null };
+  const result = { scenario, server: server.name, n, channels, run, maxDelivered: 0, maxPublishRate: 0, best: null, steps: [], error: null };
   let pub;
   let lg;
   try {
-    pub = await server.prepare(channel);
-    await sleep(300); // StreamHub: the MatchInit must be retained before subscribers are accepted
-    lg = await startLoadgen({ port: server.port, path: server.subscriberPath(channel), conns: n, mode: server.mode, srcAddrs: opts.srcAddrs, coalesceUs: opts.coalesceUs });
+    const many = channels > 1;
+    if (many && n % channels !== 0) throw new Error(`${n} subscribers do not split evenly over ${channels} channels`);
+    pub = many ? await server.prepareMany(Array.from({ length: channels }, (_, i) => `${channel}-${i}`)) : await server.prepare(channel);
+    await sleep(many ? 1_000 : 300); // StreamHub: the MatchInit must be retained before subscribers are accepted
+    lg = await startLoadgen({
+      port: server.port,
+      path: server.subscriberPath(many ? `${channel}-%d` : channel),
+      conns: n,
+      group: n / channels,
+      mode: server.mode,
+      srcAddrs: opts.srcAddrs,
+      coalesceUs: opts.coalesceUs,
+    });
     if (lg.ready.open !== n) {
       result.error = `only ${lg.ready.open} of ${n} subscribers connected (${lg.ready.failed} failed)`;
       return result;
@@ -84,7 +96,14 @@ export async function measureFanout(server, { n, run, opts, log }) {
       await lg.reset(lo, lo + count);
       const cpu0 = cpuMs(server.pid);
       const writes0 = writeSyscalls(server.pid);
-      const published = await publishPaced(pub, lo, count, stepMs, matchT0);
+      // S2: the channels' publishes are spread evenly over the step (channel c of sequence s at
+      // (s·C + c) / (count·C) of it), as independent channels would publish; --s2-burst sends a
+      // sequence to every channel at the same instant instead (every publish lands in one flush pass)
+      const published =
+        channels > 1 && !opts.s2Burst
+          ? await publishPaced({ ...pub, send: (k, t) => pub.sendOne(lo + Math.floor(k / channels), t, k % channels) }, 0, count * channels, stepMs, matchT0)
+          : await publishPaced(pub, lo, count, stepMs, matchT0);
+      if (published.sent !== undefined && channels > 1 && !opts.s2Burst) published.sent = Math.floor(published.sent / channels);
       const r = await waitDelivered(lg, n * count);
       const cpu1 = cpuMs(server.pid);
       // A server that died mid-step reads as 0 from /proc: clamp instead of reporting negative figures.
@@ -123,7 +142,7 @@ export async function measureFanout(server, { n, run, opts, log }) {
       };
       result.steps.push(s);
       log(
-        `  ${server.name} n=${n} run=${run} rate=${s.publishRate}/s → ${s.pass ? 'pass' : 'FAIL'} ` +
+        `  ${scenario} ${server.name} n=${n} run=${run} rate=${s.publishRate}/s → ${s.pass ? 'pass' : 'FAIL'} ` +
           `delivered=${s.delivered}/s p50=${s.p50Ms.toFixed(2)}ms p99=${s.p99Ms.toFixed(2)}ms ` +
           `server-cpu=${(serverCpu * 100).toFixed(0)}% (sys ${(serverSys * 100).toFixed(0)}%) loadgen-cpu=${(s.loadgenCpu * 100).toFixed(0)}%${s.deliveriesPerWrite ? ` msgs/write=${s.deliveriesPerWrite.toFixed(2)}` : ''}${s.pass ? '' : ` (${reasons.join(', ')})`}`,
       );

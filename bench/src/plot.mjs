@@ -9,7 +9,10 @@ const LABELS = { streamhub: 'StreamHub', nchan: 'nginx + nchan', socketio: 'Sock
 const esc = (s) => String(s).replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]);
 
 export function renderPlot(results) {
-  const ns = [...new Set(results.fanout.map((r) => r.n))].sort((a, b) => a - b);
+  // one panel per scenario and subscriber count (S1 at 1k, 5k, … ; S2)
+  const size = results.meta.opts.size;
+  const sc = (r) => r.scenario ?? `S1 ${size} B`;
+  const ns = [...new Set(results.fanout.map((r) => `${sc(r)}|${r.n}`))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const W = 520;
   const H = 360;
   const pad = { l: 60, r: 20, t: 30, b: 50 };
@@ -18,7 +21,7 @@ export function renderPlot(results) {
   parts.push(`<rect width="100%" height="100%" fill="white"/>`);
   const bound = results.meta.opts.maxP99Ms;
   ns.forEach((n, i) => {
-    const steps = results.fanout.filter((r) => r.n === n).flatMap((r) => r.steps.map((s) => ({ ...s, server: r.server })));
+    const steps = results.fanout.filter((r) => `${sc(r)}|${r.n}` === n).flatMap((r) => r.steps.map((s) => ({ ...s, server: r.server })));
     const xs = steps.map((s) => s.targetDelivered).filter((x) => x > 0);
     const ys = steps.map((s) => Math.max(0.05, s.p99Ms));
     if (xs.length === 0) return;
@@ -29,7 +32,7 @@ export function renderPlot(results) {
     const ox = i * W;
     const px = (x) => ox + pad.l + ((Math.log10(x) - x0) / (x1 - x0)) * (W - pad.l - pad.r);
     const py = (y) => pad.t + (1 - (Math.log10(Math.max(0.05, y)) - y0) / (y1 - y0)) * (H - pad.t - pad.b);
-    parts.push(`<text x="${ox + W / 2}" y="18" text-anchor="middle" font-size="13">${n.toLocaleString('en-US')} subscribers: p99 latency vs delivered msg/s</text>`);
+    parts.push(`<text x="${ox + W / 2}" y="18" text-anchor="middle" font-size="13">${esc(n.split('|')[0])}, ${Number(n.split('|')[1]).toLocaleString('en-US')} subscribers: p99 vs delivered msg/s</text>`);
     parts.push(`<rect x="${ox + pad.l}" y="${pad.t}" width="${W - pad.l - pad.r}" height="${H - pad.t - pad.b}" fill="none" stroke="#999"/>`);
     for (let e = Math.ceil(x0); e <= Math.floor(x1); e++) {
       const x = px(10 ** e);

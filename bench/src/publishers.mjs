@@ -52,8 +52,40 @@ export async function wsPublisher(url, size, { headers, first, ignoreReplies = f
   };
 }
 
-/** Socket.IO: `pub` events, re-emitted by the peer to the room. */
-export async function socketIoPublisher(port, size) {
+/**
+ * Many channels (S2): one publisher per channel, opened `concurrency` at a time; `send(seq, t)`
+ * publishes that sequence to every channel, so each subscriber sees 1, 2, 3, … on its own channel.
+ */
+export async function manyPublishers(channels, open, concurrency = 50) {
+  const pubs = [];
+  try {
+    for (let i = 0; i < channels.length; i += concurrency) {
+      pubs.push(...(await Promise.all(channels.slice(i, i + concurrency).map((c) => open(c)))));
+    }
+  } catch (err) {
+    await Promise.all(pubs.map((p) => p.close()));
+    throw err;
+  }
+  return {
+    send(seq, t) {
+      for (const p of pubs) p.send(seq, t);
+    },
+    /** one channel only: lets the bench spread a sequence's publishes over the interval */
+    sendOne(seq, t, i) {
+      pubs[i].send(seq, t);
+    },
+    async flush() {
+      for (const p of pubs) await p.flush();
+    },
+    errors: pubs.flatMap((p) => p.errors).slice(0, 5),
+    close: async () => {
+      await Promise.all(pubs.map((p) => p.close()));
+    },
+  };
+}
+
+/** Socket.IO: `pub` events, re-emitted by the peer to the room (`rooms`: one event per room, S2). */
+export async function socketIoPublisher(port, size, rooms = null) {
   const socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], query: { role: 'pub' }, reconnection: false });
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('publisher: socket.io did not connect in 10 s')), 10_000);
@@ -68,7 +100,11 @@ export async function socketIoPublisher(port, size) {
   });
   return {
     send(seq, t) {
-      socket.emit('pub', JSON.parse(buildMessage(seq, t, size)));
+      if (!rooms) return void socket.emit('pub', JSON.parse(buildMessage(seq, t, size)));
+      for (const room of rooms) socket.emit('pub', JSON.parse(buildMessage(seq, t, size)), room);
+    },
+    sendOne(seq, t, i) {
+      socket.emit('pub', JSON.parse(buildMessage(seq, t, size)), rooms?.[i] ?? 'bench');
     },
     flush: () => drained(() => socket.io.engine?.writeBuffer?.length ?? 0),
     errors: [],

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { matchInit } from './message.mjs';
 import { spawnPinned, stopChild, waitForLine } from './proc.mjs';
-import { nchanPublisher, socketIoPublisher, wsPublisher } from './publishers.mjs';
+import { manyPublishers, nchanPublisher, socketIoPublisher, wsPublisher } from './publishers.mjs';
 
 export const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ROOT_DIR = resolve(BENCH_DIR, '..');
@@ -34,7 +34,8 @@ export function streamhubConfig() {
       totalMax: 20_000,
       // zero loss is the pass criterion: a deep queue, and no stall close (latency fails a step first)
       queue: { maxMessages: 100_000, maxBytes: 256 * 1024 * 1024, overflow: 'drop-oldest', stallTimeoutMs: 0 },
-      ingest: { token: INGEST_TOKEN, maxInflight: 65_536 },
+      // S2 opens one ingest connection per match (a connection publishes to its last MatchInit's match)
+      ingest: { token: INGEST_TOKEN, maxInflight: 65_536, maxConnections: 2_100 },
       demo: { mock: false, statsbomb: false },
     },
   };
@@ -57,32 +58,42 @@ function freePort() {
   });
 }
 
-export async function startStreamHub({ size, profile }) {
+/**
+ * @param {object} o
+ * @param {object} [o.config]  a whole StreamHub config (default: streamhubConfig(), match only)
+ * @param {object} [o.env]     extra environment (S5: NOVA_JWT_SECRET)
+ */
+export async function startStreamHub({ size, profile, config, env }) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-streamhub-'));
   const configFile = join(dir, 'streamhub.json');
-  writeFileSync(configFile, JSON.stringify(streamhubConfig(), null, 2));
+  writeFileSync(configFile, JSON.stringify(config ?? streamhubConfig(), null, 2));
   const profDir = join(BENCH_DIR, 'results', 'prof');
   if (profile) mkdirSync(profDir, { recursive: true });
   const nodeArgs = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', 'src/main.ts', '--config', configFile];
-  const child = spawnPinned(SERVER_CORE, process.execPath, nodeArgs, { cwd: ROOT_DIR, env: cleanEnv() });
+  const child = spawnPinned(SERVER_CORE, process.execPath, nodeArgs, { cwd: ROOT_DIR, env: { ...cleanEnv(), ...env } });
   const up = await waitForLine(child, (v) => v.msg === 'StreamHub listening', 60_000, 'StreamHub start');
   const port = up.listeners.match.find((l) => l.name === 'ws')?.port ?? up.listeners.match[0].port;
+  const prepare = async (channel) => {
+    const pub = await wsPublisher(`ws://127.0.0.1:${port}/v1/ingest?match_id=${channel}`, size, {
+      headers: { authorization: `Bearer ${INGEST_TOKEN}` },
+      first: matchInit(channel),
+    });
+    await pub.flush();
+    return pub;
+  };
   return {
     name: 'streamhub',
     label: 'StreamHub (match)',
     child,
     pid: child.pid,
     port,
+    listeners: up.listeners,
+    ingestToken: INGEST_TOKEN,
     mode: 'ws',
     subscriberPath: (channel) => `/v1/match/${channel}`,
-    async prepare(channel) {
-      const pub = await wsPublisher(`ws://127.0.0.1:${port}/v1/ingest?match_id=${channel}`, size, {
-        headers: { authorization: `Bearer ${INGEST_TOKEN}` },
-        first: matchInit(channel),
-      });
-      await pub.flush();
-      return pub;
-    },
+    prepare,
+    // S2: one ingest connection per match, each with its MatchInit first (issue #8 S2)
+    prepareMany: (channels) => manyPublishers(channels, prepare),
     async stop() {
       await stopChild(child, 15_000);
       rmSync(dir, { recursive: true, force: true });
@@ -90,7 +101,7 @@ export async function startStreamHub({ size, profile }) {
   };
 }
 
-async function startNodePeer(name, label, script, mode, subscriberPath, makePublisher) {
+async function startNodePeer(name, label, script, mode, subscriberPath, makePublisher, makeMany) {
   const child = spawnPinned(SERVER_CORE, process.execPath, [join(BENCH_DIR, 'peers', script), '0'], { cwd: BENCH_DIR, env: cleanEnv() });
   const { port } = await waitForLine(child, (v) => typeof v.port === 'number', 30_000, `${name} start`);
   return {
@@ -102,16 +113,32 @@ async function startNodePeer(name, label, script, mode, subscriberPath, makePubl
     mode,
     subscriberPath,
     prepare: (channel) => makePublisher(port, channel),
+    prepareMany: (channels) => makeMany(port, channels),
     stop: () => stopChild(child),
   };
 }
 
 export const startWsPeer = ({ size }) =>
-  startNodePeer('ws', 'naive ws loop', 'ws-broadcast.mjs', 'ws', () => '/sub', (port) => wsPublisher(`ws://127.0.0.1:${port}/pub`, size));
+  startNodePeer(
+    'ws',
+    'naive ws loop',
+    'ws-broadcast.mjs',
+    'ws',
+    (channel) => (channel ? `/sub/${channel}` : '/sub'),
+    (port, channel) => wsPublisher(`ws://127.0.0.1:${port}/pub/${channel}`, size),
+    (port, channels) => manyPublishers(channels, (c) => wsPublisher(`ws://127.0.0.1:${port}/pub/${c}`, size)),
+  );
 
 export const startSocketIo = ({ size }) =>
-  startNodePeer('socketio', 'Socket.IO 4.8 room', 'socketio-room.mjs', 'sio', () => '/socket.io/?EIO=4&transport=websocket', (port) =>
-    socketIoPublisher(port, size),
+  startNodePeer(
+    'socketio',
+    'Socket.IO 4.8 room',
+    'socketio-room.mjs',
+    'sio',
+    (channel) => `/socket.io/?EIO=4&transport=websocket${channel ? `&room=${channel}` : ''}`,
+    (port, channel) => socketIoPublisher(port, size, [channel]),
+    // S2: one publisher socket, one `pub` event per room
+    (port, channels) => socketIoPublisher(port, size, channels),
   );
 
 function nchanConfig(dir, port) {
@@ -180,6 +207,7 @@ export async function startNchan({ size }) {
     mode: 'ws',
     subscriberPath: (channel) => `/sub/${channel}`,
     prepare: (channel) => nchanPublisher(port, channel, size),
+    prepareMany: (channels) => manyPublishers(channels, (c) => nchanPublisher(port, c, size)),
     async stop() {
       await stopChild(child, 5_000); // nginx: SIGTERM is its fast stop
       rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 /**
  * The C load generator against a scripted WebSocket server: frame boundaries (7-, 16- and 64-bit
  * lengths, several frames per read), the marker, per-connection gaps and duplicates, the
- * reset/report protocol, ping → pong, and the Socket.IO handshake. Run: `npm --prefix bench test`.
+ * reset/report protocol, ping → pong, the Socket.IO handshake, and the scenario options (S2 templated
+ * paths, S4 --range/--until-each, S5 --sio-emit). Run: `npm --prefix bench test`.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,7 +25,8 @@ before(async () => {
   if (!existsSync(LOADGEN_BIN)) execFileSync('bash', ['setup.sh'], { cwd: BENCH_DIR, stdio: 'inherit' });
   server = createServer();
   wss = new WebSocketServer({ server, perMessageDeflate: false });
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, req) => {
+    ws.path = req.url;
     sockets.push(ws);
     onConnection(ws);
   });
@@ -117,6 +119,70 @@ test('socket.io mode: open packet → 40, ready on the 40 reply, 2 → 3', async
       return r.received === 2 ? r : null;
     }, 'two socket.io events');
     assert.equal(report.gaps, 0);
+  } finally {
+    onConnection = () => {};
+    await lg.stop();
+  }
+});
+
+test('S2: a %d path with --group K gives connection i the channel i / K', async () => {
+  sockets.length = 0;
+  const lg = await startLoadgen({ port, path: '/sub/ch-%d', conns: 6, group: 2, mode: 'ws', srcAddrs: 1, coalesceUs: 0 });
+  try {
+    assert.equal(lg.ready.open, 6);
+    await until(() => sockets.length === 6, '6 server sockets');
+    const urls = sockets.map((ws) => ws.path).sort();
+    assert.deepEqual(urls, ['/sub/ch-0', '/sub/ch-0', '/sub/ch-1', '/sub/ch-1', '/sub/ch-2', '/sub/ch-2']);
+  } finally {
+    await lg.stop();
+  }
+});
+
+test('S4: --range counts from the start and until_each fires once every connection has K', async () => {
+  sockets.length = 0;
+  // the "replay": every connection gets messages 1..5 as soon as it opens
+  onConnection = (ws) => {
+    for (let seq = 1; seq <= 5; seq++) ws.send(mark(seq));
+  };
+  let fired = null;
+  const lg = await startLoadgen({
+    port,
+    path: '/',
+    conns: 3,
+    mode: 'ws',
+    srcAddrs: 1,
+    coalesceUs: 0,
+    extra: ['--max-pending', '3', '--range', '2', '6', '--until-each', '4'],
+    onEvent: (v) => v.event === 'until_each' && (fired = v),
+  });
+  try {
+    const event = await until(() => fired, 'until_each');
+    assert.equal(event.open, 3);
+    assert.ok(event.ms > 0 && event.ms < 5_000, `${event.ms} ms`);
+    const report = await lg.report();
+    assert.equal(report.received, 3 * 4); // seq 1 is outside [2, 6)
+    assert.equal(report.stale, 3);
+  } finally {
+    onConnection = () => {};
+    await lg.stop();
+  }
+});
+
+test('S5: --sio-emit is sent once the Socket.IO namespace is joined', async () => {
+  sockets.length = 0;
+  const seen = [];
+  onConnection = (ws) => {
+    ws.on('message', (data) => {
+      seen.push(String(data));
+      if (String(data) === '40') ws.send('40{"sid":"s1"}');
+    });
+    ws.send('0{"sid":"e1","pingInterval":25000,"pingTimeout":20000}');
+  };
+  const logon = '42["logon","{\\"groupCode\\":\\"AB\\"}"]';
+  const lg = await startLoadgen({ port, path: '/socket.io/?EIO=4&transport=websocket', conns: 1, mode: 'sio', srcAddrs: 1, coalesceUs: 0, extra: ['--sio-emit', logon] });
+  try {
+    await until(() => seen.includes(logon), 'the logon event');
+    assert.deepEqual(seen.slice(0, 2), ['40', logon]);
   } finally {
     onConnection = () => {};
     await lg.stop();

@@ -14,6 +14,7 @@ import { clusterSettings, createRedisClient, type ClusterOptions, type ClusterSe
 import { ClusterViewerCounts } from './viewer-counts.js';
 
 export { CLUSTER_DEFAULTS, type ClusterOptions } from './redis-client.js';
+export { clusterDialectDeps, type ClusterDialectDeps } from './dialect-deps.js';
 export { ClusterConnectionLimiter, ClusterViewerCounts, NodeTable, RedisLeadership, RedisPublisherRegistry };
 
 export interface ClusterServices {

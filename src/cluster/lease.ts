@@ -36,9 +36,12 @@ export class HeldLease {
     return ok === 'OK' ? new HeldLease(redis, key, value, ttlMs) : null;
   }
 
-  /** False once lost or released. */
+  /**
+   * False once lost or released, and also while the last renewal is older than ⅔ of the TTL (an
+   * event loop stalled past that may already have lost the key; the next renewal settles it).
+   */
   get held(): boolean {
-    return !this.#over;
+    return !this.#over && Date.now() - this.#lastRenewed < (2 * this.#ttlMs) / 3;
   }
 
   /** Called once if the lease is lost (not when it is released). */

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
+import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { parseConfig } from '../../src/config/index.js';
 import { safeEqual } from '../../src/dialects/shared/http-reply.js';
@@ -23,7 +24,12 @@ const SECRETS = {
   incidents: 'elstat-incidents-SECRET-9d8e01',
   spectra: 'spectra-auth-SECRET-5b6a2f',
   relayKey: 'relayKeySECRET8c7d6e',
+  novaControl: 'nova-control-SECRET-3a2b1c',
+  novaJwt: 'nova-jwt-hs256-SECRET-6f5e4d3c2b1a',
 } as const;
+
+const NOVA_STREAM = '550e8400-e29b-41d4-a716-446655440000';
+const NOVA_START = { broadcaster_id: 'b', title: 't', quality: '1080p', fps: 60, bitrate_kbps: 5000 };
 
 describe('secrets stay secret', () => {
   let hub: StreamHub;
@@ -49,7 +55,7 @@ describe('secrets stay secret', () => {
         match: { port: 0, adminToken: SECRETS.matchAdmin, ingest: { token: SECRETS.ingest } },
         elstat: { port: 0, incidents: { token: SECRETS.incidents } },
         spectra: { ingestPort: 0, outputPort: 0, statusPort: 0, authKey: SECRETS.spectra, development: true },
-        nova: { enabled: false },
+        nova: { port: 0, controlToken: SECRETS.novaControl, jwt: { secret: SECRETS.novaJwt } },
       },
     });
     hub = await startStreamHub(config, { log: createLogger({ level: 'trace', destination }) });
@@ -62,6 +68,7 @@ describe('secrets stay secret', () => {
       ['operator', '/api/publish', { method: 'POST', body: '{"channel":"relay:x","data":"y"}' }, SECRETS.operator],
       ['match', '/admin/status', {}, SECRETS.matchAdmin],
       ['elstat', '/api/incidents', { method: 'POST', body: '{"title":"x"}' }, SECRETS.incidents],
+      ['nova', `/api/v1/streams/${NOVA_STREAM}/start`, { method: 'POST', body: JSON.stringify(NOVA_START) }, SECRETS.novaControl],
     ];
     for (const [dialect, path, init, secret] of endpoints) {
       const wrong = [undefined, 'nope', secret.slice(0, -1), secret.slice(0, -1) + 'X', secret + 'X', secret.toUpperCase()];
@@ -113,9 +120,22 @@ describe('secrets stay secret', () => {
     await get(url('elstat', '/api/status'));
   });
 
+  let viewerJwt = '';
+  it('a nova viewer JWT in the query string is not logged', async () => {
+    viewerJwt = await new SignJWT({ sub: 'viewer-secret-test' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(SECRETS.novaJwt));
+    const ws = new WebSocket(`ws://127.0.0.1:${portOf(hub, 'nova')}/api/v1/streams/${NOVA_STREAM}/ws?token=${viewerJwt}`);
+    const first = await new Promise<string>((r) => ws.once('message', (d) => r(d.toString())));
+    assert.match(first, /connection_established/);
+    ws.close();
+    const bad = new WebSocket(`ws://127.0.0.1:${portOf(hub, 'nova')}/api/v1/streams/${NOVA_STREAM}/ws?token=${viewerJwt}x`);
+    const status = await new Promise<number>((r) => bad.once('unexpected-response', (_q, res) => r(res.statusCode ?? 0)));
+    assert.equal(status, 401);
+  });
+
   it('no secret appears in any log line, status answer or error body', () => {
     assert.ok(logged.length > 0, 'the logger captured something');
     const everything = logged + bodies.join('\n');
+    assert.ok(viewerJwt.length > 0 && !everything.includes(viewerJwt), 'the viewer JWT leaked');
     for (const [name, secret] of Object.entries(SECRETS)) assert.ok(!everything.includes(secret), `${name} leaked`);
   });
 });

@@ -32,13 +32,13 @@ function slowloris(port: number): Promise<{ answer: string; afterMs: number }> {
 describe('upgrade timeout on every listener', () => {
   let hub: StreamHub;
   before(async () => {
-    hub = await startTestHub({ server: { handshakeTimeoutMs: DEADLINE_MS }, nova: { enabled: false } });
+    hub = await startTestHub({ server: { handshakeTimeoutMs: DEADLINE_MS } });
   });
   after(() => hub.close());
 
   it('drops a slowloris upgrade at the deadline on each listener', async () => {
     const listeners = Object.entries(hub.addresses).flatMap(([dialect, list]) => list.map((a) => ({ dialect, ...a })));
-    assert.ok(listeners.length >= 6, `listeners: ${JSON.stringify(listeners)}`);
+    assert.ok(listeners.length >= 7, `listeners: ${JSON.stringify(listeners)}`);
     const results = await Promise.all(listeners.map(async (l) => ({ l, r: await slowloris(l.port) })));
     for (const { l, r } of results) {
       assert.ok(r.answer === '' || r.answer.startsWith('HTTP/1.1 408'), `${l.dialect}/${l.name}: ${r.answer.slice(0, 40)}`);

@@ -34,6 +34,8 @@ export interface FuzzTarget {
   readonly binary: Answer;
   /** Current connection count (dialect stats). */
   connections(): number;
+  /** The answer to a flood of valid messages (default: served, the connection stays). */
+  readonly floodAnswer?: Answer;
 }
 
 /** A client connected throughout that must see every published message, in order. */
@@ -60,7 +62,7 @@ async function upgradeCase(target: FuzzTarget, r: Rng): Promise<void> {
   if (kind < 5) {
     const p = r.bool(0.3) ? target.wsPath + (r.bool() ? (target.wsPath.includes('?') ? '&' : '?') + word(r, 5) + '=' + word(r, 5) : '') : path(r);
     const answer = await rawHttp(target.port, upgradeRequest(p));
-    assert.equal(answer.status, target.pathStatus(p), `${target.name}: upgrade to ${JSON.stringify(p)} (seed ${r.seed})`);
+    assert.equal(answer.status, target.pathStatus(p), `${target.name}: upgrade to ${JSON.stringify(p)} got ${answer.status} ${JSON.stringify(answer.head.slice(0, 300))} (seed ${r.seed})`);
   } else if (kind < 8) {
     const { lines, valid } = upgradeHeaders(r);
     const p = target.wsPath;
@@ -183,7 +185,8 @@ export async function fuzzFlood(target: FuzzTarget, rng: Rng, messages: number):
   const frames: Buffer[] = [];
   for (let i = 0; i < messages; i++) frames.push(buildFrame({ opcode: Op.text, payload: Buffer.from(target.validText(rng)) }));
   ws.send(...frames);
-  await expectAnswer(ws, 'ignored', `${target.name}: flood of ${messages} valid messages`);
+  await expectAnswer(ws, target.floodAnswer ?? 'ignored', `${target.name}: flood of ${messages} valid messages`);
+  vanish(ws.socket);
 }
 
 /** Slowloris: headers that never finish are dropped within the handshake deadline (408 or a bare close). */

@@ -134,7 +134,7 @@ describe('cluster services on a real Redis', () => {
     await eventually(() => caps.total === 0 && survivor.viewerCounts.count('stream-1') === 0, 'the dead node\'s counts to expire', 5_000);
     await eventually(async () => (await survivor.relayRegistry.reserve('relay:crash', { publishId: 'y', keyDigest: 'd' })) !== null, 'the channel to be free', 5_000);
     // Bounded by the TTLs (600 ms lease, 400 ms node entry) plus one renewal period, with slack for a loaded machine.
-    assert.ok(Date.now() - killedAt < 4_000, `took over after ${Date.now() - killedAt} ms`);
+    assert.ok(Date.now() - killedAt < 8_000, `took over after ${Date.now() - killedAt} ms`);
   });
 
   it('Redis down: health says so, a held lease is given up within ⅔ of its TTL, and all recovers when Redis is back', async () => {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { clusterDialectDeps } from '../../src/cluster/index.js';
 import { createMatchDialect, type MatchDialect } from '../../src/dialects/match/index.js';
 import { MatchClose } from '../../src/dialects/match/codec.js';
 import { eventually } from '../helpers/eventually.js';
@@ -25,7 +26,7 @@ describe('match caps counted across nodes (wired as the server wires them)', () 
     for (let i = 0; i < 3; i++) {
       nodes.push(
         await startWiredNode<MatchDialect>(redis.url, ({ services }) => (ctx) =>
-          createMatchDialect(ctx, options, { limiter: services.limiter('match', options.perIpMax, options.totalMax) }),
+          createMatchDialect(ctx, options, clusterDialectDeps(services, { match: options }).match),
         ),
       );
     }

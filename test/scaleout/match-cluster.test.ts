@@ -112,4 +112,24 @@ describe('match on a 3-node cluster (real processes, real Redis)', () => {
     assert.deepEqual(got.slice(0, got.indexOf(901)), range(1, 900), 'nothing before it was repeated or lost');
     v.close();
   });
+
+  it('pub/sub connections killed mid-stream: each node reconnects and fills the gap from the stream; viewers lose nothing', async () => {
+    const [a, , c] = cluster.nodes as [NodeProcess, NodeProcess, NodeProcess]; // node B was killed above
+    const vb = await viewer(a);
+    const vc = await viewer(c);
+    await vb.until(() => times(vb).at(-1) === 1000, 10_000);
+    await vc.until(() => times(vc).at(-1) === 1000, 10_000);
+    send(p, 1001, 1200);
+    // Every node's subscriber connection drops while frames are being published (data stays in Redis).
+    await cluster.redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    send(p, 1201, 1500);
+    await vb.until(() => times(vb).at(-1) === 1500, 15_000);
+    await vc.until(() => times(vc).at(-1) === 1500, 15_000);
+    for (const v of [vb, vc]) {
+      const got = times(v).filter((t) => t > 1000);
+      assert.deepEqual(got, range(1001, 1500), 'zero lost, zero duplicated, in order');
+    }
+    vb.close();
+    vc.close();
+  });
 });

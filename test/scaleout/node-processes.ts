@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const START_TIMEOUT_MS = 30_000;
+const START_TIMEOUT_MS = 60_000; // tsx compiles on start: slow on a loaded machine
 
 export type Addresses = Record<string, { name: string; port: number }[]>;
 

@@ -4,7 +4,7 @@
  * `createClusterServices`, all on one real redis-server.
  */
 import { RedisBroker } from '../../src/brokers/redis.js';
-import { createClusterServices, type ClusterServices } from '../../src/cluster/index.js';
+import { createClusterServices, type ClusterOptions, type ClusterServices } from '../../src/cluster/index.js';
 import type { Dialect } from '../../src/dialects/types.js';
 import { silentLogger } from '../../src/log.js';
 import { startDialect, type DialectHarness } from '../helpers/harness.js';
@@ -17,8 +17,12 @@ export interface WiredNode<D extends Dialect> {
   close(): Promise<void>;
 }
 
-export async function startWiredNode<D extends Dialect>(redisUrl: string, create: (h: { services: ClusterServices }) => (ctx: Parameters<Parameters<typeof startDialect<D>>[0]>[0]) => D): Promise<WiredNode<D>> {
-  const services = createClusterServices({ url: redisUrl, ...FAST_CLUSTER }, silentLogger);
+export async function startWiredNode<D extends Dialect>(
+  redisUrl: string,
+  create: (h: { services: ClusterServices }) => (ctx: Parameters<Parameters<typeof startDialect<D>>[0]>[0]) => D,
+  cluster: Partial<ClusterOptions> = {},
+): Promise<WiredNode<D>> {
+  const services = createClusterServices({ url: redisUrl, ...FAST_CLUSTER, ...cluster }, silentLogger);
   await services.ready();
   const broker = new RedisBroker({ url: redisUrl, commandTimeoutMs: 2_000, connectTimeoutMs: 1_000, reconnectMaxDelayMs: 200 });
   const h = await startDialect(create({ services }), { broker });

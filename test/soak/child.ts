@@ -14,6 +14,8 @@ export const SOAK_TOKENS = {
   ingest: 'soak-ingest-token-0123456789',
   spectraKey: 'soak-spectra-key-0123456789',
   incidents: 'soak-incidents-token-0123456789',
+  novaControl: 'soak-nova-control-token-0123456789',
+  novaJwt: 'soak-nova-jwt-secret-0123456789abcdef',
 } as const;
 
 export interface SoakChild {
@@ -48,7 +50,7 @@ export async function startChild(options: { demo: boolean; nova: boolean }): Pro
       relay: { port: 0, perIpMax: 500, gopCacheBytes: 4 * 1024 * 1024 },
       spectra: { ingestPort: 0, outputPort: 0, statusPort: 0, authKey: SOAK_TOKENS.spectraKey, development: true, emitIntervalMs: 50 },
       elstat: { port: 0, perIpMax: 500, incidents: { token: SOAK_TOKENS.incidents } },
-      nova: options.nova ? { port: 0 } : { enabled: false },
+      nova: options.nova ? { port: 0, perIpMax: 500, controlToken: SOAK_TOKENS.novaControl, jwt: { secret: SOAK_TOKENS.novaJwt } } : { enabled: false },
     }),
   );
   const root = resolve(import.meta.dirname, '../..');

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SOAK_TOKENS, startChild, type SoakMetrics } from './child.js';
 import type { StreamAccount } from './ledger.js';
+import { novaStream } from './nova-stream.js';
 import { elstatStream, matchStream, relayStream, spectraStream, type SoakStream } from './streams.js';
 
 export interface SoakOptions {
@@ -31,22 +32,24 @@ export interface SoakReport {
 
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 
-/** nova joins the soak once its folder is finished (PROTOCOL.md present); until then it is off. */
+/** nova joins the soak when its folder is finished (PROTOCOL.md present); SOAK_NOVA=0 leaves it out. */
 function novaReady(): boolean {
-  return existsSync(resolve(import.meta.dirname, '../../src/dialects/nova/PROTOCOL.md')) && process.env.SOAK_NOVA === '1';
+  return existsSync(resolve(import.meta.dirname, '../../src/dialects/nova/PROTOCOL.md')) && process.env.SOAK_NOVA !== '0';
 }
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const print = options.print ?? (() => undefined);
   const rate = options.ratePerSecond ?? 50;
   const steadyCount = options.steadyClients ?? 3;
-  const child = await startChild({ demo: true, nova: novaReady() });
+  const nova = novaReady();
+  const child = await startChild({ demo: true, nova });
   try {
     const streams: SoakStream[] = [
       await matchStream(child, steadyCount),
       await relayStream(child, steadyCount),
       await elstatStream(child, steadyCount),
       await spectraStream(child, steadyCount),
+      ...(nova ? [await novaStream(child, steadyCount)] : []),
     ];
     const start = await child.metrics();
     let peakRss = start.rssBytes;
@@ -56,7 +59,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     let tick = 0;
     const producer = setInterval(() => {
       tick += 1;
-      for (const s of streams) if (s.dialect !== 'elstat' || tick % 10 === 0) s.produce();
+      // elstat and nova are fed over HTTP (one request per message): a tenth of the rate.
+      for (const s of streams) if ((s.dialect !== 'elstat' && s.dialect !== 'nova') || tick % 10 === 0) s.produce();
     }, 1000 / rate);
     const churn = setInterval(() => {
       for (const s of streams) for (let i = 0; i < 2; i++) s.join(250 + Math.floor(Math.random() * 3_000));

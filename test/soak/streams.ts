@@ -18,20 +18,22 @@ export interface SoakStream {
   finish(timeoutMs: number): Promise<StreamAccount>;
 }
 
-const opened = (ws: WebSocket) => new Promise<void>((ok, fail) => (ws.once('open', () => ok()), ws.once('error', fail)));
+export const opened = (ws: WebSocket) => new Promise<void>((ok, fail) => (ws.once('open', () => ok()), ws.once('error', fail)));
 
-async function drained(check: () => boolean, timeoutMs: number): Promise<void> {
+export async function drained(check: () => boolean, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!check() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** A ws-based stream: `parse` maps a received frame to its sequence number (or null to skip it). */
-async function wsStream(
+export async function wsStream(
   _dialect: string,
   url: string,
   steadyCount: number,
   parse: (data: Buffer, isBinary: boolean) => number | null,
   onOpen: (ws: WebSocket) => void = () => undefined,
+  /** A text frame to send every 10 s (relay receivers are closed after 60 s without one: PROTOCOL.md "After the upgrade"). */
+  heartbeat: string | null = null,
 ): Promise<{ steady: Ledger[]; joiners: Ledger[]; join(stayMs: number, skipFirst?: boolean): void; closeAll(): void }> {
   const sockets = new Set<WebSocket>();
   const client = async (ledger: Ledger, skipFirst = false) => {
@@ -52,6 +54,10 @@ async function wsStream(
     });
     await opened(ws);
     onOpen(ws);
+    if (heartbeat) {
+      const beat = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send(heartbeat), 10_000);
+      ws.once('close', () => clearInterval(beat));
+    }
     return ws;
   };
   const steady = Array.from({ length: steadyCount }, () => new Ledger());
@@ -112,7 +118,7 @@ export async function matchStream(child: SoakChild, steadyCount: number): Promis
 
 export async function relayStream(child: SoakChild, steadyCount: number): Promise<SoakStream> {
   const base = `ws://127.0.0.1:${child.port('relay')}/soak/soak-key`;
-  const clients = await wsStream('relay', `${base}/receive`, steadyCount, (d, isBinary) => (isBinary ? d.readUInt32BE(0) : null));
+  const clients = await wsStream('relay', `${base}/receive`, steadyCount, (d, isBinary) => (isBinary ? d.readUInt32BE(0) : null), undefined, 'h');
   const publisher = new WebSocket(`${base}/publish`);
   await opened(publisher);
   const pad = Buffer.alloc(1020, 0x2a);

@@ -13,6 +13,7 @@ import {
   type QualityInput,
   type StartInput,
 } from './schema.js';
+import type { ClusterStreams } from './stream-state.js';
 import type { StreamRegistry, StreamState } from './streams.js';
 import type { ViewerCountCoalescer, ViewerCountSource } from './viewer-counts.js';
 
@@ -61,14 +62,18 @@ export interface NovaControl {
   updateBitrate(streamId: string, input: BitrateInput): Promise<StreamInfo>;
   /** An `error` event for every viewer of the stream (never dropped from a backlog). */
   reportError(streamId: string, input: ErrorInput): Promise<StreamInfo>;
-  /** The stream's state, or null when unknown. */
+  /** The stream's state as this node last saw it (synchronous; exact on the node running the control API), or null when unknown. */
   info(streamId: string): StreamInfo | null;
+  /** The stream's state anywhere in the cluster (issue #7), or null when unknown; bounded by `nova.stateLookupTimeoutMs`. */
+  lookup(streamId: string): Promise<StreamInfo | null>;
 }
 
 export interface ControlDeps {
   readonly hub: Hub;
   readonly clock: Clock;
   readonly registry: StreamRegistry;
+  /** Cluster-wide stream state through the hub (issue #7). */
+  readonly streams: ClusterStreams;
   readonly counts: ViewerCountSource;
   readonly coalescer: ViewerCountCoalescer;
   readonly channelOf: (streamId: string) => string;
@@ -80,6 +85,8 @@ export interface ControlDeps {
 /** The NovaControl implementation publishing through the hub. */
 export class HubNovaControl implements NovaControl {
   readonly #deps: ControlDeps;
+  /** Tail of each stream's operation chain: operations on one stream run one at a time, in call order. */
+  readonly #chains = new Map<string, Promise<unknown>>();
 
   constructor(deps: ControlDeps) {
     this.#deps = deps;
@@ -90,10 +97,14 @@ export class HubNovaControl implements NovaControl {
     });
   }
 
-  async start(streamId: string, input: StartInput): Promise<StreamInfo> {
+  start(streamId: string, input: StartInput): Promise<StreamInfo> {
+    return this.#serial(streamId, () => this.#start(streamId, input));
+  }
+
+  async #start(streamId: string, input: StartInput): Promise<StreamInfo> {
     const data = parseInput(startSchema, input, invalid);
     const { registry, counts, clock } = this.#deps;
-    if (registry.get(streamId)?.status === 'active') throw new NovaControlError('conflict', 'stream is already live');
+    if ((await this.#deps.streams.lookup(streamId))?.status === 'active') throw new NovaControlError('conflict', 'stream is already live');
     const now = clock.now();
     const state: StreamState = {
       streamId,
@@ -114,6 +125,8 @@ export class HubNovaControl implements NovaControl {
     };
     if (!registry.add(state)) throw new NovaControlError('capacity', 'too many live streams');
     this.#deps.coalescer.reset(streamId);
+    // State first: a viewer reached by stream_started on another node finds the stream there (issue #7).
+    await this.#deps.streams.publish(state);
     // The start data is the stream's snapshot: a newcomer gets it right after connection_established.
     const frame = encode(ServerEvent.streamStarted, {
       stream_id: streamId,
@@ -129,15 +142,20 @@ export class HubNovaControl implements NovaControl {
     return this.#info(state);
   }
 
-  async end(streamId: string, input: EndInput = {}): Promise<StreamInfo> {
+  end(streamId: string, input: EndInput = {}): Promise<StreamInfo> {
+    return this.#serial(streamId, () => this.#end(streamId, input));
+  }
+
+  async #end(streamId: string, input: EndInput): Promise<StreamInfo> {
     const data = parseInput(endSchema, input, invalid);
-    const state = this.#live(streamId);
+    const state = await this.#live(streamId);
     const now = this.#deps.clock.now();
     state.status = 'ended';
     state.endedAt = now;
     state.endReason = data.reason;
     state.finalViewerCount = this.#deps.counts.count(streamId);
     this.#deps.coalescer.forget(streamId);
+    await this.#deps.streams.publish(state);
     // Pinned, so a viewer whose backlog overflowed gets it re-sent (notes §2.4.6: never dropped).
     const frame = encode(ServerEvent.streamEnded, {
       stream_id: streamId,
@@ -151,13 +169,18 @@ export class HubNovaControl implements NovaControl {
     return this.#info(state);
   }
 
-  async changeQuality(streamId: string, input: QualityInput): Promise<StreamInfo> {
+  changeQuality(streamId: string, input: QualityInput): Promise<StreamInfo> {
+    return this.#serial(streamId, () => this.#changeQuality(streamId, input));
+  }
+
+  async #changeQuality(streamId: string, input: QualityInput): Promise<StreamInfo> {
     const data = parseInput(qualitySchema, input, invalid);
-    const state = this.#live(streamId);
+    const state = await this.#live(streamId);
     const previous = { quality: state.quality, bitrate: state.bitrateKbps };
     state.quality = data.new_quality;
     state.bitrateKbps = data.new_bitrate_kbps;
     if (data.fps !== undefined) state.fps = data.fps;
+    await this.#deps.streams.publish(state);
     const frame = encode(ServerEvent.qualityChanged, {
       stream_id: streamId,
       previous_quality: previous.quality,
@@ -172,10 +195,15 @@ export class HubNovaControl implements NovaControl {
     return this.#info(state);
   }
 
-  async updateBitrate(streamId: string, input: BitrateInput): Promise<StreamInfo> {
+  updateBitrate(streamId: string, input: BitrateInput): Promise<StreamInfo> {
+    return this.#serial(streamId, () => this.#updateBitrate(streamId, input));
+  }
+
+  async #updateBitrate(streamId: string, input: BitrateInput): Promise<StreamInfo> {
     const data = parseInput(bitrateSchema, input, invalid);
-    const state = this.#live(streamId);
+    const state = await this.#live(streamId);
     state.currentBitrateKbps = data.current_bitrate_kbps;
+    await this.#deps.streams.publish(state);
     const frame = encode(ServerEvent.bitrateUpdate, {
       stream_id: streamId,
       current_bitrate_kbps: data.current_bitrate_kbps,
@@ -187,9 +215,13 @@ export class HubNovaControl implements NovaControl {
     return this.#info(state);
   }
 
-  async reportError(streamId: string, input: ErrorInput): Promise<StreamInfo> {
+  reportError(streamId: string, input: ErrorInput): Promise<StreamInfo> {
+    return this.#serial(streamId, () => this.#reportError(streamId, input));
+  }
+
+  async #reportError(streamId: string, input: ErrorInput): Promise<StreamInfo> {
     const data = parseInput(errorSchema, input, invalid);
-    const state = this.#live(streamId);
+    const state = await this.#live(streamId);
     const frame = encode(ServerEvent.error, {
       error_code: data.error_code,
       error_message: data.error_message,
@@ -207,11 +239,32 @@ export class HubNovaControl implements NovaControl {
     return state ? this.#info(state) : null;
   }
 
-  #live(streamId: string): StreamState {
-    const state = this.#deps.registry.get(streamId);
-    if (!state) throw new NovaControlError('not_found', 'unknown stream');
-    if (state.status !== 'active') throw new NovaControlError('conflict', 'stream is not live');
+  async lookup(streamId: string): Promise<StreamInfo | null> {
+    const state = await this.#deps.streams.lookup(streamId);
+    return state ? this.#info(state) : null;
+  }
+
+  /** The stream as the cluster knows it, as this node's own copy to change (a control call may come to any node). */
+  async #live(streamId: string): Promise<StreamState> {
+    const found = await this.#deps.streams.lookup(streamId);
+    if (!found) throw new NovaControlError('not_found', 'unknown stream');
+    if (found.status !== 'active') throw new NovaControlError('conflict', 'stream is not live');
+    const state = this.#deps.registry.get(streamId) ?? found;
+    // This node's view of the peak may be ahead of the published one (counts are cluster-wide).
+    state.peakViewers = Math.max(state.peakViewers, this.#deps.counts.count(streamId));
     return state;
+  }
+
+  /** Runs `op` after every earlier operation on the stream; the chain entry is dropped once idle (bounded by live calls). */
+  #serial<T>(streamId: string, op: () => Promise<T>): Promise<T> {
+    const previous = this.#chains.get(streamId) ?? Promise.resolve();
+    const next = previous.then(op, op);
+    const tail = next.catch(() => undefined);
+    this.#chains.set(streamId, tail);
+    void tail.then(() => {
+      if (this.#chains.get(streamId) === tail) this.#chains.delete(streamId);
+    });
+    return next;
   }
 
   async #publish(streamId: string, frame: Buffer, kind: 'data' | 'pinned'): Promise<void> {

@@ -66,6 +66,28 @@ export class StreamRegistry {
     return true;
   }
 
+  /**
+   * Stores a state learned from another node (or this node's own published one) over the cached
+   * one. The peak of one live session only grows: every node sees the same cluster-wide counts but
+   * at different moments. Returns the effective state, or null when it is an ended stream past the TTL.
+   * When the registry is full of live streams the state is returned without being cached.
+   */
+  put(state: StreamState): StreamState | null {
+    if (this.#expired(state)) {
+      this.#streams.delete(state.streamId);
+      return null;
+    }
+    const cached = this.#streams.get(state.streamId);
+    const merged: StreamState =
+      cached && cached.startedAt === state.startedAt ? { ...state, peakViewers: Math.max(cached.peakViewers, state.peakViewers) } : { ...state };
+    if (cached) {
+      this.#streams.set(state.streamId, merged);
+      return merged;
+    }
+    this.add(merged);
+    return merged;
+  }
+
   /** Live streams, for stats. */
   liveCount(): number {
     let n = 0;
