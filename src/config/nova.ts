@@ -76,6 +76,11 @@ export const novaSchema = z
     maxStreams: positiveInt.default(10_000),
     /** An ended stream is remembered this long (connections get STREAM_ENDED), then it is unknown (404). */
     endedStreamTtlMs: durationMs.min(1).default(3_600_000),
+    /**
+     * Bound of one cluster-wide stream state lookup (pre-upgrade check, `get_stream_info`, control
+     * calls) through the hub and broker (issue #7); past it this node's cached state answers.
+     */
+    stateLookupTimeoutMs: durationMs.min(10).max(60_000).default(2_000),
     /** Most `report_issue` reports kept for the admin API (oldest dropped). */
     recentReports: positiveInt.max(100_000).default(200),
     /** Largest `report_issue` description kept (longer ones are truncated). */

@@ -145,6 +145,31 @@ describe('Hub', () => {
     assert.deepEqual(sink.received, ['x0', 'x2', 'y2']);
   });
 
+  it('coalesce never drops an event while a state can go instead', async () => {
+    const { hub, publish } = await setup();
+    const sink = new TestSink('s');
+    const sub = hub.attach(sink, { ...LIMITS, maxMessages: 3, overflow: 'coalesce' });
+    await sub.subscribe('t:state');
+    await sub.subscribe('t:events');
+    sink.writable = false;
+    await publish('t:state', 'first', 'snapshot');
+    await tick();
+    await publish('t:events', 'incident1', 'volatile');
+    await publish('t:state', 's1', 'snapshot');
+    await publish('t:events', 'incident2', 'volatile');
+    await publish('t:events', 'incident3', 'volatile');
+    await publish('t:state', 's2', 'snapshot');
+    sink.writable = true;
+    sub.resume();
+    await tick();
+    // s1 made room for incident3; s2 met a queue of events only and was itself dropped.
+    assert.deepEqual(sink.received, ['first', 'incident1', 'incident2', 'incident3']);
+    assert.equal(sub.droppedMessages, 2);
+    await publish('t:state', 's3', 'snapshot');
+    await tick();
+    assert.deepEqual(sink.received.slice(4), ['s3']);
+  });
+
   it('the close policy detaches with its close reason', async () => {
     const { hub, publish } = await setup();
     const sink = new TestSink('s');

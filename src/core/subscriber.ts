@@ -184,20 +184,38 @@ export class HubSubscriber implements Subscriber {
         this.#closeFor('overflow', limits.overflowClose);
         return;
       }
-      const victim =
-        limits.overflow === 'coalesce'
-          ? (this.#queue.removeFirst((m) => m.channel === msg.channel) ?? this.#queue.shift())
-          : this.#queue.shift();
+      const victim = limits.overflow === 'coalesce' ? this.#coalesceVictim(msg) : this.#queue.shift();
+      if (victim === msg) {
+        this.#countDrop(limits.overflow);
+        return;
+      }
       if (!victim) break;
       this.#queuedBytes -= victim.payload.byteLength;
-      this.#dropped += 1;
-      this.#droppedUnreported += 1;
-      this.#host.observer.dropped?.(this.sink.dialect, 1, limits.overflow);
-      this.#armStall();
+      this.#countDrop(limits.overflow);
     }
     this.#queue.push(msg);
     this.#queuedBytes += size;
     if (!this.#paused) this.#host.scheduleFlush(this);
+  }
+
+  /**
+   * Coalesce discards superseded state, never an event while a state can go instead: first an
+   * older state (`data`/`snapshot`) of the incoming message's channel, then the oldest state of any
+   * channel; when only events (`pinned`, `volatile`, `reset`) are queued, an incoming state is
+   * itself dropped and an incoming event drops the oldest event. Returns `incoming` to drop it.
+   */
+  #coalesceVictim(incoming: Message): Message | undefined {
+    const state =
+      this.#queue.removeFirst((m) => m.channel === incoming.channel && isState(m)) ?? this.#queue.removeFirst(isState);
+    if (state) return state;
+    return isState(incoming) ? incoming : this.#queue.shift();
+  }
+
+  #countDrop(policy: QueueLimits['overflow']): void {
+    this.#dropped += 1;
+    this.#droppedUnreported += 1;
+    this.#host.observer.dropped?.(this.sink.dialect, 1, policy);
+    this.#armStall();
   }
 
   #armStall(): void {
@@ -218,4 +236,9 @@ export class HubSubscriber implements Subscriber {
     this.#host.countClose(kind);
     this.detach(reason);
   }
+}
+
+/** States are superseded by newer ones of their channel; every other kind is an event that must not be coalesced away. */
+function isState(msg: Message): boolean {
+  return msg.kind === 'data' || msg.kind === 'snapshot';
 }

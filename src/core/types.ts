@@ -124,7 +124,9 @@ export interface CloseReason {
 /**
  * What happens when a subscriber's live queue is full:
  * - `drop-oldest`: the oldest queued message goes (the sink is told how many were dropped);
- * - `coalesce`: the oldest queued message of the same channel goes (newest state wins);
+ * - `coalesce`: an older state (`data`/`snapshot`) of the same channel goes, else the oldest state
+ *   of any channel; events (`pinned`, `volatile`, `reset`) are never dropped while a state can go
+ *   (a state arriving at a queue full of events is itself dropped);
  * - `close`: the subscriber is detached with `QueueLimits.overflowClose`.
  */
 export type OverflowPolicy = 'drop-oldest' | 'coalesce' | 'close';

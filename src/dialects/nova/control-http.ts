@@ -59,7 +59,7 @@ async function handle(options: ControlHttpOptions, req: IncomingMessage, res: Se
   const action = match[2];
   if (!action) {
     if (req.method !== 'GET') return reply(res, 405, 'METHOD_NOT_ALLOWED', 'use GET', { allow: 'GET' });
-    const info = options.control.info(streamId);
+    const info = await options.control.lookup(streamId);
     return info ? sendJson(res, 200, { stream: info }) : reply(res, 404, 'STREAM_NOT_FOUND', 'unknown stream');
   }
   if (req.method !== 'POST') return reply(res, 405, 'METHOD_NOT_ALLOWED', 'use POST', { allow: 'POST' });

@@ -16,6 +16,7 @@ import { HubNovaControl, type NovaControl } from './control.js';
 import { createControlHandler } from './control-http.js';
 import { IssueReports, type RecentReport } from './reports.js';
 import { StreamRegistry } from './streams.js';
+import { ClusterStreams } from './stream-state.js';
 import { LocalViewerCounts, ViewerCountCoalescer, type CountBroadcast, type ViewerCountSource } from './viewer-counts.js';
 import { NovaSession } from './session.js';
 import { STALL_CLOSE, type SessionSettings } from './session-types.js';
@@ -40,6 +41,15 @@ export function createNovaDialect(ctx: DialectContext, options: NovaOptions, cou
   const log = ctx.log.child({ mod: 'dialect.nova' });
   const channelOf = (streamId: string) => `nova:${streamId}`;
   const registry = new StreamRegistry({ maxStreams: options.maxStreams, endedTtlMs: options.endedStreamTtlMs, now: () => ctx.clock.now() });
+  // Stream state is shared through the hub (issue #7): any node answers for a stream started on another.
+  const streams = new ClusterStreams({
+    hub: ctx.hub,
+    log,
+    registry,
+    stateChannelOf: (streamId) => `nova:${streamId}:state`,
+    lookupTimeoutMs: options.stateLookupTimeoutMs,
+    endedTtlMs: options.endedStreamTtlMs,
+  });
   const sessions = new Set<NovaSession>();
   const byStream = new Map<string, Set<NovaSession>>();
   const reports = new IssueReports({ capacity: options.recentReports, maxDescriptionChars: options.reportMaxDescriptionChars, log });
@@ -63,6 +73,7 @@ export function createNovaDialect(ctx: DialectContext, options: NovaOptions, cou
     hub: ctx.hub,
     clock: ctx.clock,
     registry,
+    streams,
     counts,
     coalescer,
     channelOf,
@@ -114,7 +125,7 @@ export function createNovaDialect(ctx: DialectContext, options: NovaOptions, cou
     verifier,
     isTrustedProxy: createIpMatcher(ctx.listener.trustedProxies),
     isClosing: () => closing,
-    stream: (id) => registry.get(id),
+    stream: (id) => streams.lookup(id),
     accept: (ws, admission) => {
       const session = new NovaSession({
         ws,
@@ -127,7 +138,7 @@ export function createNovaDialect(ctx: DialectContext, options: NovaOptions, cou
         viewerId: admission.viewerId,
         sessionId: `session_${ctx.ids.next().replace(/[^A-Za-z0-9]/g, '')}`,
         protocolVersion: admission.protocolVersion,
-        info: () => control.info(admission.streamId),
+        info: () => control.lookup(admission.streamId),
         onReport: (report) => reports.record(report),
         counters,
         onClosed: (s) => {
@@ -137,6 +148,7 @@ export function createNovaDialect(ctx: DialectContext, options: NovaOptions, cou
           if (set?.size === 0) byStream.delete(admission.streamId);
           admission.release();
           counts.adjust(admission.streamId, -1);
+          streams.unwatch(admission.streamId);
         },
       });
       sessions.add(session);
@@ -144,6 +156,8 @@ export function createNovaDialect(ctx: DialectContext, options: NovaOptions, cou
       if (!set) byStream.set(admission.streamId, (set = new Set()));
       set.add(session);
       counts.adjust(admission.streamId, 1);
+      // Follow the stream's state while it has viewers here, so isLive and the count peak stay fresh.
+      streams.watch(admission.streamId).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'nova: state watch failed'));
       session.start(() => !isLive(admission.streamId)).catch((err: unknown) => {
         log.warn({ err: (err as Error).message, session: session.id }, 'nova: subscribe failed');
         session.close({ code: 1011, reason: 'server error' });
@@ -195,6 +209,7 @@ export function createNovaDialect(ctx: DialectContext, options: NovaOptions, cou
     async close(reason, deadlineMs) {
       closing = true;
       coalescer.close();
+      streams.close();
       const gone = [...sessions].map(
         (s) => new Promise<void>((resolve) => (s.deps.ws.readyState === 3 ? resolve() : s.deps.ws.once('close', () => resolve()))),
       );

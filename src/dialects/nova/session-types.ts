@@ -36,8 +36,8 @@ export interface SessionDeps {
   readonly viewerId: string;
   readonly sessionId: string;
   readonly protocolVersion: string;
-  /** The stream's live state for `get_stream_info`, null when forgotten. */
-  readonly info: () => StreamInfo | null;
+  /** The stream's cluster-wide state for `get_stream_info`, null when forgotten (issue #7). */
+  readonly info: () => Promise<StreamInfo | null>;
   readonly onReport: (report: IssueReport) => void;
   /** Dialect-wide counters this session adds to. */
   readonly counters: { inboundFrames: number; protocolErrors: number; idleTerminations: number };

@@ -15,6 +15,7 @@ import {
 import { Heartbeat, RateLimit } from './heartbeat.js';
 import { protectedInGap } from './backlog.js';
 import { STALL_CLOSE, type SessionDeps } from './session-types.js';
+import type { StreamInfo } from './control.js';
 
 /**
  * One viewer connection (seed 001 §Connection Lifecycle): connection_established, the stream's
@@ -233,7 +234,7 @@ export class NovaSession implements Sink {
         this.#heartbeat.pong(command.sequence);
         return;
       case 'get_stream_info':
-        this.#sendStreamInfo(command.requestId);
+        void this.#sendStreamInfo(command.requestId);
         return;
       case 'report_issue':
         this.deps.onReport({
@@ -247,8 +248,15 @@ export class NovaSession implements Sink {
     }
   }
 
-  #sendStreamInfo(requestId: string): void {
-    const info = this.deps.info();
+  async #sendStreamInfo(requestId: string): Promise<void> {
+    let info: StreamInfo | null;
+    try {
+      info = await this.deps.info();
+    } catch {
+      // The lookup answers from the local cache on broker errors; this only guards the session.
+      info = null;
+    }
+    if (this.#closing) return;
     const now = this.deps.clock.now();
     const data = info
       ? { request_id: requestId, ...info, timestamp: isoTime(now) }

@@ -96,8 +96,8 @@ export class ClusterStreams {
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<null>((resolve) => {
+        // Not unref'd: a pending lookup is work in progress, and it is always cleared below.
         timer = setTimeout(() => resolve(null), this.#deps.lookupTimeoutMs);
-        timer.unref();
       });
       const history = await Promise.race([this.#deps.hub.history(this.#deps.stateChannelOf(streamId), { limit: 0 }), timeout]);
       if (history === null) {

@@ -26,7 +26,8 @@ export interface UpgradeDeps {
   readonly verifier: NovaTokenVerifier;
   readonly isTrustedProxy: (ip: string) => boolean;
   readonly isClosing: () => boolean;
-  readonly stream: (streamId: string) => StreamState | null;
+  /** Cluster-wide lookup (issue #7), itself bounded by `nova.stateLookupTimeoutMs`. */
+  readonly stream: (streamId: string) => Promise<StreamState | null>;
   readonly accept: (ws: WebSocket, admission: Admission) => void;
 }
 
@@ -75,7 +76,9 @@ async function admit(deps: UpgradeDeps, req: IncomingMessage, socket: Duplex, he
     const verdict = await deps.verifier.verify(url.searchParams.get('token'), streamId);
     if (socket.destroyed) return;
     if (!verdict.ok) return refuse(socket, verdict.status, verdict.errorCode, verdict.message);
-    if (!deps.stream(streamId)) return refuse(socket, 404, ErrorCodes.streamNotFound, 'stream not found');
+    const stream = await deps.stream(streamId);
+    if (socket.destroyed) return;
+    if (!stream) return refuse(socket, 404, ErrorCodes.streamNotFound, 'stream not found');
     if (deps.isClosing()) return refuse(socket, 503, ErrorCodes.serverError, 'server shutting down', { 'Retry-After': '5' });
     handedOver = true;
     // `ws` destroys the socket without calling back when the handshake itself is bad; the slot must still be freed.
