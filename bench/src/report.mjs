@@ -128,7 +128,7 @@ export function renderMarkdown(results, rows, plotName) {
     out.push('| dialect | what | subscribers | publish rate | delivered msg/s (median) | p50 / p99 / max ms (median) | lost / gaps | server CPU | load avg |');
     out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     const WHAT = {
-      match: 'StateFrame (22 players, ~1.3 KB) over `/v1/ingest`',
+      match: 'StateFrame (22 players, ~1.7 KB) over `/v1/ingest`',
       nova: '`error` event via the control API (HTTP POST each)',
       relay: '1 KiB binary chunk, one publisher',
       spectra: 'observer `toast` → `match_data` (whole state) to overlays',
@@ -162,9 +162,9 @@ export function resultBase(meta) {
   return join(BENCH_DIR, 'results', `${stamp}${meta.opts.quick ? '-quick' : ''}`);
 }
 
-export function writeResults(results, markdown) {
+/** `base`: a path without extension (default: resultBase(meta)). */
+export function writeResults(results, markdown, base = resultBase(results.meta)) {
   mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
-  const base = resultBase(results.meta);
   writeFileSync(`${base}.md`, markdown);
   writeFileSync(`${base}.json`, JSON.stringify(results, null, 2));
   const lines = [

@@ -35,7 +35,9 @@ export function createControlHandler(options: ControlHttpOptions): (req: Incomin
 }
 
 async function handle(options: ControlHttpOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://nova.invalid');
+  // The request-target is origin-form [RFC 9112 §3.2.1]: `//` or `//host/…` must not be read as an authority.
+  const target = req.url ?? '/';
+  const url = new URL(`http://nova.invalid${target.startsWith('/') ? target : '/'}`);
   if (url.pathname === '/api/v1/demo/token' && req.method === 'GET') {
     const viewerId = (url.searchParams.get('viewer_id') ?? `demo-viewer-${Math.random().toString(36).slice(2, 10)}`).slice(0, 128);
     const token = await options.demoToken(viewerId);

@@ -13,6 +13,7 @@ import {
   type QualityInput,
   type StartInput,
 } from './schema.js';
+import { KeyedSerial } from './serial.js';
 import type { ClusterStreams } from './stream-state.js';
 import type { StreamRegistry, StreamState } from './streams.js';
 import type { ViewerCountCoalescer, ViewerCountSource } from './viewer-counts.js';
@@ -85,8 +86,7 @@ export interface ControlDeps {
 /** The NovaControl implementation publishing through the hub. */
 export class HubNovaControl implements NovaControl {
   readonly #deps: ControlDeps;
-  /** Tail of each stream's operation chain: operations on one stream run one at a time, in call order. */
-  readonly #chains = new Map<string, Promise<unknown>>();
+  readonly #serial = new KeyedSerial();
 
   constructor(deps: ControlDeps) {
     this.#deps = deps;
@@ -98,7 +98,7 @@ export class HubNovaControl implements NovaControl {
   }
 
   start(streamId: string, input: StartInput): Promise<StreamInfo> {
-    return this.#serial(streamId, () => this.#start(streamId, input));
+    return this.#serial.run(streamId, () => this.#start(streamId, input));
   }
 
   async #start(streamId: string, input: StartInput): Promise<StreamInfo> {
@@ -143,7 +143,7 @@ export class HubNovaControl implements NovaControl {
   }
 
   end(streamId: string, input: EndInput = {}): Promise<StreamInfo> {
-    return this.#serial(streamId, () => this.#end(streamId, input));
+    return this.#serial.run(streamId, () => this.#end(streamId, input));
   }
 
   async #end(streamId: string, input: EndInput): Promise<StreamInfo> {
@@ -170,7 +170,7 @@ export class HubNovaControl implements NovaControl {
   }
 
   changeQuality(streamId: string, input: QualityInput): Promise<StreamInfo> {
-    return this.#serial(streamId, () => this.#changeQuality(streamId, input));
+    return this.#serial.run(streamId, () => this.#changeQuality(streamId, input));
   }
 
   async #changeQuality(streamId: string, input: QualityInput): Promise<StreamInfo> {
@@ -196,7 +196,7 @@ export class HubNovaControl implements NovaControl {
   }
 
   updateBitrate(streamId: string, input: BitrateInput): Promise<StreamInfo> {
-    return this.#serial(streamId, () => this.#updateBitrate(streamId, input));
+    return this.#serial.run(streamId, () => this.#updateBitrate(streamId, input));
   }
 
   async #updateBitrate(streamId: string, input: BitrateInput): Promise<StreamInfo> {
@@ -216,7 +216,7 @@ export class HubNovaControl implements NovaControl {
   }
 
   reportError(streamId: string, input: ErrorInput): Promise<StreamInfo> {
-    return this.#serial(streamId, () => this.#reportError(streamId, input));
+    return this.#serial.run(streamId, () => this.#reportError(streamId, input));
   }
 
   async #reportError(streamId: string, input: ErrorInput): Promise<StreamInfo> {
@@ -253,18 +253,6 @@ export class HubNovaControl implements NovaControl {
     // This node's view of the peak may be ahead of the published one (counts are cluster-wide).
     state.peakViewers = Math.max(state.peakViewers, this.#deps.counts.count(streamId));
     return state;
-  }
-
-  /** Runs `op` after every earlier operation on the stream; the chain entry is dropped once idle (bounded by live calls). */
-  #serial<T>(streamId: string, op: () => Promise<T>): Promise<T> {
-    const previous = this.#chains.get(streamId) ?? Promise.resolve();
-    const next = previous.then(op, op);
-    const tail = next.catch(() => undefined);
-    this.#chains.set(streamId, tail);
-    void tail.then(() => {
-      if (this.#chains.get(streamId) === tail) this.#chains.delete(streamId);
-    });
-    return next;
   }
 
   async #publish(streamId: string, frame: Buffer, kind: 'data' | 'pinned'): Promise<void> {

@@ -76,3 +76,22 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, makeE
   if (!result.success) throw makeError(describeIssues(result.error));
   return result.data;
 }
+
+/** Wire form of a stream's state on its state channel `nova:<id>:state` (issue #7); validated because it crosses nodes. */
+export const streamStateSchema = z.object({
+  streamId: z.string().min(1).max(64),
+  status: z.enum(['active', 'ended']),
+  broadcasterId: z.string(),
+  broadcasterName: z.string(),
+  title: z.string(),
+  description: z.string(),
+  quality: z.string(),
+  bitrateKbps: z.number(),
+  fps: z.number(),
+  currentBitrateKbps: z.number().nullable(),
+  startedAt: z.number(),
+  endedAt: z.number().nullable(),
+  endReason: z.enum(END_REASONS).nullable(),
+  peakViewers: z.number().int().min(0),
+  finalViewerCount: z.number().int().min(0).nullable(),
+});

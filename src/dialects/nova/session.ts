@@ -15,7 +15,6 @@ import {
 import { Heartbeat, RateLimit } from './heartbeat.js';
 import { protectedInGap } from './backlog.js';
 import { STALL_CLOSE, type SessionDeps } from './session-types.js';
-import type { StreamInfo } from './control.js';
 
 /**
  * One viewer connection (seed 001 §Connection Lifecycle): connection_established, the stream's
@@ -234,7 +233,7 @@ export class NovaSession implements Sink {
         this.#heartbeat.pong(command.sequence);
         return;
       case 'get_stream_info':
-        void this.#sendStreamInfo(command.requestId);
+        this.#sendStreamInfo(command.requestId).catch(() => undefined);
         return;
       case 'report_issue':
         this.deps.onReport({
@@ -249,13 +248,8 @@ export class NovaSession implements Sink {
   }
 
   async #sendStreamInfo(requestId: string): Promise<void> {
-    let info: StreamInfo | null;
-    try {
-      info = await this.deps.info();
-    } catch {
-      // The lookup answers from the local cache on broker errors; this only guards the session.
-      info = null;
-    }
+    // The cluster lookup never rejects (it falls back to the local cache); the socket may be gone meanwhile.
+    const info = await this.deps.info();
     if (this.#closing) return;
     const now = this.deps.clock.now();
     const data = info

@@ -1,26 +1,6 @@
-import { z } from 'zod';
 import type { CloseReason, Hub, Logger, Message, QueueLimits, RetentionPolicy, Subscriber } from '../../core/index.js';
-import { END_REASONS } from './schema.js';
+import { streamStateSchema } from './schema.js';
 import type { StreamRegistry, StreamState } from './streams.js';
-
-/** Wire form of a stream's state on its state channel; validated because it crosses nodes. */
-const stateSchema = z.object({
-  streamId: z.string().min(1).max(64),
-  status: z.enum(['active', 'ended']),
-  broadcasterId: z.string(),
-  broadcasterName: z.string(),
-  title: z.string(),
-  description: z.string(),
-  quality: z.string(),
-  bitrateKbps: z.number(),
-  fps: z.number(),
-  currentBitrateKbps: z.number().nullable(),
-  startedAt: z.number(),
-  endedAt: z.number().nullable(),
-  endReason: z.enum(END_REASONS).nullable(),
-  peakViewers: z.number().int().min(0),
-  finalViewerCount: z.number().int().min(0).nullable(),
-});
 
 export interface ClusterStreamsDeps {
   readonly hub: Hub;
@@ -143,8 +123,9 @@ export class ClusterStreams {
     } catch {
       parsed = null;
     }
-    const result = stateSchema.safeParse(parsed);
-    if (!result.success) {
+    const result = streamStateSchema.safeParse(parsed);
+    // A state is only taken from its own stream's channel.
+    if (!result.success || msg.channel !== this.#deps.stateChannelOf(result.data.streamId)) {
       this.#deps.log.warn({ channel: msg.channel }, 'nova: ignoring a malformed stream state');
       return null;
     }

@@ -51,7 +51,9 @@ export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, 
 }
 
 async function admit(deps: UpgradeDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://nova.invalid');
+  // The request-target is origin-form [RFC 9112 §3.2.1]: `//` or `//host/…` must not be read as an authority.
+  const target = req.url ?? '/';
+  const url = new URL(`http://nova.invalid${target.startsWith('/') ? target : '/'}`);
   const match = PATH_RE.exec(url.pathname);
   if (!match) return refuse(socket, 404, ErrorCodes.streamNotFound, 'no such endpoint');
   const streamId = safeDecode(match[1]!).toLowerCase();
