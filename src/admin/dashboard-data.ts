@@ -62,7 +62,8 @@ export function dashboardBody(src: DashboardSources) {
       // One dialect's failing stats must not blank the whole dashboard.
       stats = { error: 'stats unavailable' };
     }
-    return { name: d.name, stats, traffic: traffic[d.name] ?? empty, ...(perDialect.get(d.name) ?? { channels: 0, subscriptions: 0 }) };
+    const queued = hub.queuedByDialect[d.name] ?? 0;
+    return { name: d.name, stats, traffic: traffic[d.name] ?? empty, queued, ...(perDialect.get(d.name) ?? { channels: 0, subscriptions: 0 }) };
   });
   const channels = [...hub.channels]
     .sort((a, b) => b.subscribers - a.subscribers || b.messagesIn - a.messagesIn || a.name.localeCompare(b.name))

@@ -100,6 +100,7 @@ describe('Hub', () => {
     await tick();
     assert.deepEqual(fast.received, ['first', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8'], 'the fast one is not held back');
     assert.deepEqual(slow.received, ['first']);
+    assert.deepEqual(hub.stats().queuedByDialect, { test: 5 }, 'the slow sink holds a full queue of 5');
     clock.advance(4_999);
     assert.equal(slow.closedWith, null);
     clock.advance(1);

@@ -148,14 +148,18 @@ export class Hub {
     }
     let queued = 0;
     let dropped = 0;
+    const queuedByDialect: Record<string, number> = {};
     for (const sub of this.#subscribers) {
-      queued += sub.queuedMessages;
+      const depth = sub.queuedMessages;
+      queued += depth;
       dropped += sub.droppedMessages;
+      queuedByDialect[sub.sink.dialect] = (queuedByDialect[sub.sink.dialect] ?? 0) + depth;
     }
     return {
       channels,
       subscribers: this.#subscribers.size,
       queuedMessages: queued,
+      queuedByDialect,
       droppedMessages: dropped,
       stallCloses: this.#stallCloses,
       overflowCloses: this.#overflowCloses,

@@ -240,6 +240,8 @@ export interface HubStats {
   readonly channels: readonly ChannelStats[];
   readonly subscribers: number;
   readonly queuedMessages: number;
+  /** Messages waiting in live queues, by the sinks' dialect. */
+  readonly queuedByDialect: Readonly<Record<string, number>>;
   readonly droppedMessages: number;
   readonly stallCloses: number;
   readonly overflowCloses: number;

@@ -43,6 +43,7 @@ describe('operator listener: dashboard JSON and static files', () => {
     assert.equal(m.traffic.messagesIn, 1);
     assert.equal(m.channels, 1);
     assert.equal(m.subscriptions, 1);
+    assert.equal(m.queued, 0, 'per-dialect queue depth is reported');
     assert.equal(typeof body.event_loop.p99Ms, 'number');
   });
 

@@ -102,6 +102,7 @@ function dialectCard(name) {
     ['messages-in-total', 'messages in'],
     ['messages-out-total', 'messages out'],
     ['bytes-out', 'bytes out'],
+    ['queue-depth', 'queue depth'],
     ['dropped', 'dropped'],
     ['closes', 'hub closes (code×n)'],
   ]) dl.append(el('dt', {}, label), el('dd', { 'data-field': key }, '0'));
@@ -145,6 +146,7 @@ function renderDialects(data, seconds) {
     field('messages-in-total', card).textContent = fmt.format(d.traffic.messagesIn);
     field('messages-out-total', card).textContent = fmt.format(d.traffic.messagesOut);
     field('bytes-out', card).textContent = bytes(d.traffic.bytesOut);
+    field('queue-depth', card).textContent = fmt.format(d.queued ?? 0);
     field('dropped', card).textContent = fmt.format(d.traffic.dropped);
     const closes = Object.entries(d.traffic.closes);
     field('closes', card).textContent = closes.length ? closes.map(([code, n]) => `${code}×${n}`).join(' ') : '0';
