@@ -5,6 +5,7 @@
 import { ConfigError, parseConfig } from './config/index.js';
 import { createLogger } from './log.js';
 import { startStreamHub } from './server.js';
+import { isPrimaryOfWorkers, runPrimary, workerIndex } from './workers.js';
 
 async function main(): Promise<void> {
   let config;
@@ -17,8 +18,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger({ level: config.server.logLevel });
-  const server = await startStreamHub(config, { log });
+  const rootLog = createLogger({ level: config.server.logLevel });
+  if (isPrimaryOfWorkers(config)) return runPrimary(config, rootLog);
+  const worker = workerIndex(process.env);
+  const log = config.server.workers > 1 ? rootLog.child({ worker }) : rootLog;
+  // Multi-core mode: the demo producers run once, in worker 0.
+  const effective = worker > 0 && config.server.demo ? { ...config, server: { ...config.server, demo: false } } : config;
+  const server = await startStreamHub(effective, { log });
   log.info({ listeners: server.addresses, broker: server.hub.broker.name }, 'StreamHub listening');
 
   let stopping = false;

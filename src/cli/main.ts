@@ -2,8 +2,9 @@
  * The `streamhub` command line (bin/streamhub.js): serve, publish, subscribe, status. Every
  * failure is one line on stderr (`streamhub: …`) and a documented exit code (args.ts `Exit`).
  */
+import type { Readable, Writable } from 'node:stream';
 import { CliError, Exit, parseArgs } from './args.js';
-import { PUBLISH_HELP, SERVE_HELP, STATUS_HELP, SUBSCRIBE_HELP } from './help.js';
+import { PUBLISH_HELP, RELAY_PUBLISH_HELP, RELAY_RECEIVE_HELP, SERVE_HELP, STATUS_HELP, SUBSCRIBE_HELP } from './help.js';
 
 // Commands are loaded on use: `--help` stays instant, and `publish` never loads ws or socket.io-client.
 /** Options every networked command takes (see target.ts). */
@@ -17,6 +18,8 @@ Commands:
   publish <dialect>:<name> [data]  publish a message through the operator HTTP API
   subscribe <dialect>:<name>       print a channel's messages (match, nova, relay, elstat, spectra)
   status                           the node's status from the operator admin API, human-readable
+  relay-publish <channel> <key> [file]  push a file or standard input to a relay channel in chunks
+  relay-receive <channel> <key>    write a relay channel to --out <file> or standard output
   help [command]                   help for one command
 
 Common options:
@@ -33,9 +36,16 @@ Common options:
 Exit codes: 0 ok; 1 the server was unreachable, refused or failed; 2 usage or configuration error;
 3 unauthorized (wrong token, or the admin API is disabled); 4 not found.`;
 
-const COMMAND_HELP: Record<string, string> = { serve: SERVE_HELP, publish: PUBLISH_HELP, subscribe: SUBSCRIBE_HELP, status: STATUS_HELP };
-const VALUE_FLAGS = [...TARGET_VALUE_FLAGS, 'count', 'timeout', 'jwt', 'key', 'stream-url'];
-const BOOLEAN_FLAGS = [...TARGET_BOOLEAN_FLAGS, 'text', 'base64', 'raw'];
+const COMMAND_HELP: Record<string, string> = {
+  serve: SERVE_HELP,
+  publish: PUBLISH_HELP,
+  subscribe: SUBSCRIBE_HELP,
+  status: STATUS_HELP,
+  'relay-publish': RELAY_PUBLISH_HELP,
+  'relay-receive': RELAY_RECEIVE_HELP,
+};
+const VALUE_FLAGS = [...TARGET_VALUE_FLAGS, 'count', 'timeout', 'jwt', 'key', 'stream-url', 'chunk-size', 'out'];
+const BOOLEAN_FLAGS = [...TARGET_BOOLEAN_FLAGS, 'text', 'base64', 'raw', 'probe'];
 
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -43,6 +53,9 @@ export interface CliIo {
   stderr(text: string): void;
   rawStdout(bytes: Buffer): void;
   readStdin(): Promise<string>;
+  /** Binary standard input and output for relay-publish/relay-receive (default: the process's). */
+  readonly stdinStream?: Readable;
+  readonly stdoutStream?: Writable;
   /** Aborted on SIGINT/SIGTERM: a running subscribe ends cleanly. */
   readonly signal: AbortSignal;
 }
@@ -84,6 +97,13 @@ export async function runCli(argv: readonly string[], cli: CliIo): Promise<numbe
       case 'publish':
         await (await import('./publish.js')).publish(args, target, cli.readStdin, cli.stdout);
         return Exit.ok;
+      case 'relay-publish':
+      case 'relay-receive': {
+        const relay = await import('./relay.js');
+        const io = { stdin: cli.stdinStream ?? process.stdin, stdout: cli.stdoutStream ?? process.stdout, line: cli.stdout, note: cli.stderr };
+        await (command === 'relay-publish' ? relay.relayPublish : relay.relayReceive)(args, target, io, cli.signal);
+        return Exit.ok;
+      }
       case 'status':
         return (await (await import('./status.js')).status(args, target, cli.stdout)) ? Exit.ok : Exit.failure;
       default:

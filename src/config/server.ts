@@ -26,8 +26,20 @@ export const serverSchema = z
       .default(null),
     /** Run the demo producers (`npm start`). */
     demo: z.boolean().default(true),
+    /**
+     * Multi-core mode: this many worker processes share every listener (node:cluster) and share
+     * channels through the Redis broker, so `redisUrl` is required above 1. 1 = a single process.
+     */
+    workers: z.number().int().min(1).max(256).default(1),
+    /** A worker that dies is restarted after this delay (doubling up to 30 s while it keeps dying). */
+    workerRestartDelayMs: z.number().int().min(10).max(60_000).default(1_000),
   })
   .strict()
+  .superRefine((server, ctx) => {
+    if (server.workers > 1 && !server.redisUrl) {
+      ctx.addIssue({ code: 'custom', path: ['workers'], message: 'workers > 1 needs server.redisUrl (STREAMHUB_REDIS_URL): workers share channels through Redis' });
+    }
+  })
   .prefault({});
 
 export const operatorSchema = z
@@ -73,6 +85,7 @@ export const serverEnv: EnvBinding[] = [
   { name: 'STREAMHUB_TLS_CERT', path: 'server.tls.certFile', type: 'string', doc: 'PEM certificate path; set with STREAMHUB_TLS_KEY' },
   { name: 'STREAMHUB_TLS_KEY', path: 'server.tls.keyFile', type: 'string', doc: 'PEM private key path; set with STREAMHUB_TLS_CERT' },
   { name: 'STREAMHUB_DEMO', path: 'server.demo', type: 'bool' },
+  { name: 'STREAMHUB_WORKERS', path: 'server.workers', type: 'int' },
   { name: 'STREAMHUB_OPERATOR_PORT', path: 'operator.port', type: 'int' },
   { name: 'STREAMHUB_OPERATOR_TOKEN', path: 'operator.adminToken', type: 'nullable-string' },
   { name: 'STREAMHUB_PUBLIC_DASHBOARD', path: 'operator.publicDashboard', type: 'bool' },
