@@ -41,9 +41,11 @@ export function relayUrl(args: ParsedArgs, target: Target, kind: string): { url:
 }
 
 /** Opens the socket; refusals map to the CLI's exit codes (404 → 4, 403 → 3, others → 1). */
-function open(url: string, shown: string, target: Target): Promise<WebSocket> {
+function open(url: string, shown: string, target: Target, onMessage?: (data: Buffer, isBinary: boolean) => void): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { ...target.tls, maxPayload: MAX_FRAME_BYTES, handshakeTimeout: 10_000, perMessageDeflate: false });
+    // Listening before 'open' resolves: frames that arrive with the upgrade response are not lost.
+    if (onMessage) ws.on('message', onMessage);
     ws.once('open', () => {
       ws.removeAllListeners('error');
       resolve(ws);
@@ -140,19 +142,10 @@ export async function relayReceive(args: ParsedArgs, target: Target, io: RelayIo
       throw new CliError(`cannot write ${path}: ${(err as Error).message}`, Exit.usage);
     }
   }
-  let ws: WebSocket;
-  try {
-    ws = await open(url, shown, target);
-  } catch (err) {
-    if (out !== io.stdout) out.end();
-    throw err;
-  }
   let failure: CliError | null = null;
   let bytes = 0;
-  const heartbeat = setInterval(() => ws.send('h'), HEARTBEAT_MS);
-  const onAbort = () => ws.close(1000);
-  signal.addEventListener('abort', onAbort, { once: true });
-  ws.on('message', (data: Buffer, isBinary) => {
+  let ws: WebSocket | null = null;
+  const onMessage = (data: Buffer, isBinary: boolean) => {
     if (!isBinary) {
       const text = data.toString('utf8');
       // seed 002: `ERROR: Invalid streaming key`, then a close.
@@ -161,14 +154,26 @@ export async function relayReceive(args: ParsedArgs, target: Target, io: RelayIo
     }
     bytes += data.length;
     // A slow disk or pipe pauses the socket; the relay's bounded queue decides what happens next.
-    if (!out.write(data)) {
-      ws.pause();
-      out.once('drain', () => ws.resume());
+    if (!out.write(data) && ws) {
+      const socket = ws;
+      socket.pause();
+      out.once('drain', () => socket.resume());
     }
-  });
-  const [code, reason] = (await once(ws, 'close')) as [number, Buffer];
+  };
+  try {
+    ws = await open(url, shown, target, onMessage);
+  } catch (err) {
+    if (out !== io.stdout) out.end();
+    throw err;
+  }
+  const socket = ws;
+  const heartbeat = setInterval(() => socket.send('h'), HEARTBEAT_MS);
+  const onAbort = () => socket.close(1000);
+  signal.addEventListener('abort', onAbort, { once: true });
+  const [code, reason] = (await once(socket, 'close')) as [number, Buffer];
   clearInterval(heartbeat);
   signal.removeEventListener('abort', onAbort);
+  if (!failure && reason.toString() === 'invalid streaming key') failure = new CliError('the relay refused the key: ERROR: Invalid streaming key', Exit.auth);
   if (!failure && !signal.aborted && code !== 1000) failure = closeError(code, reason);
   if (out !== io.stdout) {
     out.end();

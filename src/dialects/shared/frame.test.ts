@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FrameCache, Opcode, frameHeader } from './frame.js';
+import { BatchCache, FrameCache, Opcode, frameHeader } from './frame.js';
 
 describe('frameHeader [RFC 6455 §5.2]', () => {
   it('uses the 7-bit length up to 125 bytes', () => {
@@ -33,5 +33,23 @@ describe('FrameCache', () => {
     const frame = new FrameCache().frame(big, Opcode.binary);
     assert.ok(Array.isArray(frame));
     assert.equal((frame as readonly [Buffer, Uint8Array])[1], big);
+  });
+});
+
+describe('BatchCache', () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+
+  it('shares the bytes of the same batch, and only of the same batch', () => {
+    const cache = new BatchCache(new FrameCache());
+    const [a, b, c, d] = ['a', 'bb', 'ccc', 'dd'].map(enc) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+    const first = cache.bytes([a, b, c], Opcode.text);
+    assert.deepEqual([...first], [0x81, 1, 97, 0x81, 2, 98, 98, 0x81, 3, 99, 99, 99]);
+    assert.equal(cache.bytes([a, b, c], Opcode.text), first, 'a second socket gets the very same buffer');
+    // Same first and last payload, same length, different middle: never the shared bytes.
+    const other = cache.bytes([a, d, c], Opcode.text);
+    assert.notEqual(other, first);
+    assert.deepEqual([...other.subarray(3, 7)], [0x81, 2, 100, 100]);
+    assert.notEqual(cache.bytes([a, b], Opcode.text), other);
+    assert.equal(cache.get([a, b, c], Opcode.binary), undefined, 'text and binary never mix');
   });
 });

@@ -71,3 +71,69 @@ export function framesLength(frames: readonly Frame[]): number {
   for (const f of frames) total += Buffer.isBuffer(f) ? f.length : f[0].length + f[1].byteLength;
   return total;
 }
+
+interface SharedBatch {
+  readonly payloads: readonly (Uint8Array | string)[];
+  readonly opcode: Opcode;
+  readonly bytes: Buffer;
+}
+
+/**
+ * The wire bytes of a whole batch, built once and shared by every socket that is sent the same
+ * batch: the replay of an unchanged ring to each joining client, or one tick's messages to every
+ * caught-up subscriber of a channel. Keyed by the first payload object and verified by comparing
+ * every payload reference (cheap next to copying), so two different batches never share bytes.
+ * Held only while that first payload is alive (a WeakMap), so the memory is bounded by the ring.
+ */
+export class BatchCache {
+  readonly #entries = new WeakMap<Uint8Array, SharedBatch>();
+  readonly #frames: FrameCache;
+
+  constructor(frames: FrameCache) {
+    this.#frames = frames;
+  }
+
+  /** The shared bytes of exactly this batch, if some socket was already sent it. */
+  get(payloads: readonly (Uint8Array | string)[], opcode: Opcode): Buffer | undefined {
+    const first = payloads[0];
+    if (!(first instanceof Uint8Array)) return undefined;
+    const cached = this.#entries.get(first);
+    return cached && cached.opcode === opcode && sameItems(cached.payloads, payloads) ? cached.bytes : undefined;
+  }
+
+  /** Builds the batch's bytes from its frames and keeps them for the next socket. */
+  build(payloads: readonly (Uint8Array | string)[], frames: readonly Frame[], opcode: Opcode): Buffer {
+    const bytes = concatFrames(frames);
+    const first = payloads[0];
+    if (first instanceof Uint8Array && payloads.every((p) => typeof p !== 'string')) {
+      this.#entries.set(first, { payloads: [...payloads], opcode, bytes });
+    }
+    return bytes;
+  }
+
+  /** `get`, else `build` (frames made from the shared frame cache). */
+  bytes(payloads: readonly (Uint8Array | string)[], opcode: Opcode): Buffer {
+    return this.get(payloads, opcode) ?? this.build(payloads, payloads.map((p) => this.#frames.frame(p, opcode)), opcode);
+  }
+}
+
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Copies frames into one buffer, in order. */
+export function concatFrames(frames: readonly Frame[]): Buffer {
+  const out = Buffer.allocUnsafe(framesLength(frames));
+  let at = 0;
+  for (const f of frames) {
+    if (Buffer.isBuffer(f)) at += f.copy(out, at);
+    else {
+      at += f[0].copy(out, at);
+      out.set(f[1], at);
+      at += f[1].byteLength;
+    }
+  }
+  return out;
+}

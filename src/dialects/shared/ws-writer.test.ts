@@ -29,14 +29,17 @@ it('pre-framed batches parse in a real client at every length boundary, text and
     ws.send('through ws');
     writer.sendBatch(binary, true);
     for (const payload of text) writer.send(payload); // the cached frames again, one at a time
+    const mib = new Uint8Array(1024 * 1024).fill(9);
+    writer.sendBatch([mib, mib, mib, mib, mib], true); // over the shared-buffer limit: frame by frame under one cork
   });
   t.after(() => server.close());
   const client = await connect(`ws://127.0.0.1:${server.port}/`);
-  const expected = SIZES.length * 3 + 1;
+  const expected = SIZES.length * 3 + 1 + 5;
   await client.until((m) => m.length === expected);
   const got = client.messages;
   SIZES.forEach((n, i) => assert.equal(got[i] === '' && n === 0 ? 0 : String(got[i]).length, n, `text ${n}`));
   assert.equal(got[SIZES.length], 'through ws');
+  for (const big of got.slice(-5)) assert.equal((big as Buffer).length, 1024 * 1024);
   SIZES.forEach((n, i) => {
     const frame = got[SIZES.length + 1 + i] as Buffer;
     assert.ok(Buffer.isBuffer(frame), `binary ${n} arrived as binary`);

@@ -1,12 +1,14 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { FrameCache, Opcode, framesLength, type Frame } from './frame.js';
+import { BatchCache, FrameCache, Opcode, framesLength, type Frame } from './frame.js';
 
 /** One cache for the process: keyed by payload object, so it is shared across dialects and sockets and freed with the messages. */
 const sharedFrames = new FrameCache();
+/** Whole batches (a ring replay, one tick of a channel) built once and written to every socket that gets the same batch. */
+const sharedBatches = new BatchCache(sharedFrames);
 
-/** Batches up to this many bytes are copied into one buffer and written with one write(); larger ones are written frame by frame under one cork. */
-const COALESCE_LIMIT = 256 * 1024;
+/** Batches up to this many bytes are written as one shared buffer with one write(); larger ones frame by frame under one cork. */
+const COALESCE_LIMIT = 4 * 1024 * 1024;
 
 interface WsInternals {
   _socket?: Socket;
@@ -80,26 +82,23 @@ export class WsWriter {
 
   #writePreframed(payloads: readonly (Uint8Array | string)[], opcode: Opcode): void {
     const raw = this.#raw!;
+    if (payloads.length === 1) {
+      const frame = sharedFrames.frame(payloads[0]!, opcode);
+      if (Buffer.isBuffer(frame)) raw.write(frame);
+      else this.#writeFrames(raw, [frame]);
+      return;
+    }
+    const shared = sharedBatches.get(payloads, opcode);
+    if (shared) {
+      raw.write(shared);
+      return;
+    }
     const frames: Frame[] = payloads.map((p) => sharedFrames.frame(p, opcode));
-    const total = framesLength(frames);
-    if (frames.length === 1 && Buffer.isBuffer(frames[0])) {
-      raw.write(frames[0]);
-      return;
-    }
-    if (total <= COALESCE_LIMIT) {
-      const out = Buffer.allocUnsafe(total);
-      let at = 0;
-      for (const f of frames) {
-        if (Buffer.isBuffer(f)) at += f.copy(out, at);
-        else {
-          at += f[0].copy(out, at);
-          out.set(f[1], at);
-          at += f[1].byteLength;
-        }
-      }
-      raw.write(out);
-      return;
-    }
+    if (framesLength(frames) <= COALESCE_LIMIT) raw.write(sharedBatches.build(payloads, frames, opcode));
+    else this.#writeFrames(raw, frames);
+  }
+
+  #writeFrames(raw: Socket, frames: readonly Frame[]): void {
     raw.cork();
     try {
       for (const f of frames) {
