@@ -85,14 +85,15 @@ export async function relayPublish(args: ParsedArgs, target: Target, io: RelayIo
   }
   const ws = await open(url, shown, target);
   let failure: CliError | null = null;
+  let ending = false;
   const closed = new Promise<void>((resolve) =>
     ws.once('close', (code, reason) => {
-      if (!ending && !signal.aborted) failure = closeError(code, reason);
+      // Even after our own close, a code other than 1000 is the relay's verdict (e.g. 1009 on a chunk it refused).
+      if (!signal.aborted && (!ending || code !== 1000)) failure ??= closeError(code, reason);
       input.destroy();
       resolve();
     }),
   );
-  let ending = false;
   const heartbeat = setInterval(() => ws.send('h'), HEARTBEAT_MS);
   const onAbort = () => input.destroy();
   signal.addEventListener('abort', onAbort, { once: true });
@@ -105,10 +106,11 @@ export async function relayPublish(args: ParsedArgs, target: Target, io: RelayIo
       for (let at = 0; at < buf.length; at += chunkBytes) {
         if (ws.readyState !== WebSocket.OPEN) break;
         const piece = buf.subarray(at, at + chunkBytes);
-        ws.send(piece, { binary: true });
+        // The callback runs once the piece reached the socket (or failed): above the mark, wait for it.
+        const written = new Promise<void>((r) => ws.send(piece, { binary: true }, () => r()));
         bytes += piece.length;
         chunks += 1;
-        while (ws.bufferedAmount > SEND_HIGH_WATER && ws.readyState === WebSocket.OPEN) await new Promise((r) => setTimeout(r, 10));
+        if (ws.bufferedAmount > SEND_HIGH_WATER) await written;
       }
       if (ws.readyState !== WebSocket.OPEN) break;
     }

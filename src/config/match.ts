@@ -18,6 +18,11 @@ export const matchSchema = z
     ringMaxBytes: positiveInt.default(64 * 1024 * 1024),
     /** Seed: x_keepalive every 30 s when nothing else was sent. */
     keepaliveMs: durationMs.min(100).default(30_000),
+    /**
+     * RFC 6455 ping every this long; a client that has not answered the previous ping is dropped
+     * (a dead peer must not hold a cap slot until TCP gives up). 0 disables.
+     */
+    pingIntervalMs: durationMs.default(30_000),
     /** Clients send nothing; what they send is ignored, up to this frame size (then close 1009). */
     maxClientFrameBytes: positiveInt.default(4096),
     /** Notes decision: score, period, substitution, card and shoot-out events outlive the window. */

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/core/index.js';
 import { connect } from '../helpers/ws-client.js';
+import { eventually } from '../helpers/eventually.js';
 import { frames, matchInit, startMatch, state } from './fixtures.js';
 
 describe('match: control frames and client input', () => {
@@ -33,6 +34,24 @@ describe('match: control frames and client input', () => {
     clock.advance(1_000); // and again after another idle second
     await c.until((m) => m.length >= 6);
     assert.equal(frames(c)[5]!.type, 'x_keepalive');
+  });
+
+  it('pings every pingIntervalMs and drops a peer that stopped answering; a live peer stays', async (t) => {
+    const h = await startMatch({ pingIntervalMs: 150 });
+    t.after(() => h.close());
+    await h.dialect.publish('ping', matchInit('ping'));
+    const live = await connect(h.url('ping'));
+    const dead = await connect(h.url('ping'), { autoPong: false });
+    t.after(() => live.close());
+    let livePings = 0;
+    let deadPings = 0;
+    live.ws.on('ping', () => (livePings += 1));
+    dead.ws.on('ping', () => (deadPings += 1));
+    // The silent peer is dropped at the ping after the one it did not answer: no close frame.
+    assert.equal((await dead.closed).code, 1006);
+    assert.equal(deadPings, 1);
+    assert.ok(livePings >= 1, 'the live peer was pinged too');
+    assert.equal(live.ws.readyState, 1, 'the answering client is still connected');
   });
 
   it('ignores client messages and never closes for them', async (t) => {

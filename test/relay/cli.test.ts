@@ -111,4 +111,12 @@ describe('streamhub relay-publish / relay-receive', () => {
     assert.match(help.stdout.toString(), /\n {2}relay-publish <channel> <key> \[file\]/);
     assert.match(help.stdout.toString(), /\n {2}relay-receive <channel> <key>/);
   });
+
+  it('a chunk over the relay\'s maxChunkBytes: the relay closes with 1009 and relay-publish exits 1 saying so', async (t) => {
+    const h = await startRelay({ maxChunkBytes: 1000 });
+    t.after(() => h.close());
+    const pub = await spawnCli(['relay-publish', 'big', 'k', '--chunk-size', '5000'], envOf(h), randomBytes(20_000)).done;
+    assert.equal(pub.code, 1, pub.stderr);
+    assert.match(pub.stderr, /^streamhub: the relay closed the connection: 1009/);
+  });
 });

@@ -226,6 +226,7 @@ class WsMatchDialect implements MatchDialect {
       queue: this.#queue,
       highWaterMarkBytes: this.#o.queue.highWaterMarkBytes,
       keepaliveMs: this.#o.keepaliveMs,
+      pingIntervalMs: this.#o.pingIntervalMs,
       closeTimeoutMs: this.#o.closeTimeoutMs,
       onSent: (id, frames) => this.#registry.sent(id, frames),
       onGone: (s) => {

@@ -19,6 +19,8 @@ export interface MatchSessionOptions {
   readonly highWaterMarkBytes: number;
   /** Idle time after which `x_keepalive` is sent. */
   readonly keepaliveMs: number;
+  /** RFC 6455 ping interval; an unanswered ping by the next one drops the peer. 0 disables. */
+  readonly pingIntervalMs: number;
   /** How long a close handshake may take before the socket is dropped. */
   readonly closeTimeoutMs: number;
   /** Frames written, for `messages_sent` in /admin/status. */
@@ -39,6 +41,10 @@ function wsOnClose(this: WebSocket): void {
   sessions.get(this)?.gone();
 }
 
+function wsOnPong(this: WebSocket): void {
+  sessions.get(this)?.ponged();
+}
+
 export class MatchSession implements Sink {
   readonly id: string;
   readonly dialect = 'match';
@@ -48,6 +54,8 @@ export class MatchSession implements Sink {
   #subscriber: Subscriber | null = null;
   #lastSentAt: number;
   #keepaliveTimer: unknown = null;
+  #pingTimer: unknown = null;
+  #awaitingPong = false;
   #closeTimer: unknown = null;
   #gone = false;
   #sent = 0;
@@ -62,6 +70,7 @@ export class MatchSession implements Sink {
     options.ws.on('message', wsOnMessage);
     options.ws.on('error', wsOnError);
     options.ws.once('close', wsOnClose);
+    options.ws.on('pong', wsOnPong);
   }
 
   /** Messages dropped from this client's live queue (drop-oldest; the original's `frames_dropped`). */
@@ -81,6 +90,7 @@ export class MatchSession implements Sink {
     // seed 000: hello is the first frame, before anything the hub delivers.
     this.#write([encodeHello({ ...this.#o.hello, serverTimeMs: this.#o.clock.now() })]);
     this.#armKeepalive(this.#o.keepaliveMs);
+    this.#armPing();
     this.#subscriber = this.#o.hub.attach(this, this.#o.queue);
     if (this.#gone) return this.#subscriber.detach();
     await this.#subscriber.subscribe(matchChannel(this.matchId));
@@ -116,6 +126,8 @@ export class MatchSession implements Sink {
     this.#gone = true;
     const clock = this.#o.clock;
     if (this.#keepaliveTimer !== null) clock.clearTimeout(this.#keepaliveTimer);
+    if (this.#pingTimer !== null) clock.clearTimeout(this.#pingTimer);
+    this.#pingTimer = null;
     if (this.#closeTimer !== null) clock.clearTimeout(this.#closeTimer);
     this.#keepaliveTimer = this.#closeTimer = null;
     this.#subscriber?.detach();
@@ -140,6 +152,29 @@ export class MatchSession implements Sink {
       this.#closeTimer = null;
       ws.terminate();
     }, this.#o.closeTimeoutMs);
+  }
+
+  /** The peer answered our ping [RFC 6455 §5.5.3]: it is alive. */
+  ponged(): void {
+    this.#awaitingPong = false;
+  }
+
+  #armPing(): void {
+    if (this.#o.pingIntervalMs <= 0 || this.#gone) return;
+    this.#pingTimer = this.#o.clock.setTimeout(() => this.#pingDue(), this.#o.pingIntervalMs);
+  }
+
+  /** A peer that has not answered the previous ping is dead: drop it without waiting for TCP. */
+  #pingDue(): void {
+    this.#pingTimer = null;
+    if (this.#gone) return;
+    if (this.#awaitingPong) {
+      this.#o.ws.terminate();
+      return;
+    }
+    this.#awaitingPong = true;
+    this.#o.ws.ping();
+    this.#armPing();
   }
 
   #armKeepalive(delayMs: number): void {
