@@ -3,7 +3,8 @@
  * publisher pushes it in chunks, and (1) headless Chromium plays the WebM/VP8 stream in a <video>
  * through MediaSource, (2) JSMpeg (npm `jsmpeg`) plays an MPEG-1 video stream on a <canvas>, each
  * checked on a real screenshot whose pixels are not blank, and (3) what a receiver and a probe
- * got decodes with ffprobe. Fails with a clear message when ffmpeg is not installed.
+ * got decodes with ffprobe; (4) the README pipe `ffmpeg … -f webm - | streamhub relay-publish` into
+ * `streamhub relay-receive`. Fails with a clear message when ffmpeg is not installed.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
