@@ -1,7 +1,8 @@
 /**
  * The relay end to end with real media (issue 4): ffmpeg encodes a 3 s test pattern, a ws
  * publisher pushes it in chunks, and (1) headless Chromium plays the WebM/VP8 stream in a <video>
- * through MediaSource, (2) JSMpeg (npm `jsmpeg`) plays an MPEG-1 video stream on a <canvas>, each
+ * through MediaSource, (2) JSMpeg plays an MPEG-1 video stream on a <canvas> — the elementary stream
+ * in npm `jsmpeg` 1.0.0 and an MPEG-TS stream in the current JSMpeg (@cycjimmy/jsmpeg-player) — each
  * checked on a real screenshot whose pixels are not blank, and (3) what a receiver and a probe
  * got decodes with ffprobe; (4) the README pipe `ffmpeg … -f webm - | streamhub relay-publish` into
  * `streamhub relay-receive`. Fails with a clear message when ffmpeg is not installed.
@@ -10,6 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { connect } from '../helpers/ws-client.js';
@@ -19,6 +21,11 @@ import { eventually, startRelay } from './helpers.js';
 
 const MIME = 'video/webm;codecs=vp8';
 const JSMPEG_SOURCE = readFileSync(createRequire(import.meta.url).resolve('jsmpeg'), 'utf8');
+/** The current JSMpeg (MPEG-TS demuxer + MPEG-1 decoder), as the browser build that @cycjimmy/jsmpeg-player ships (global `JSMpeg`). */
+const JSMPEG_TS_SOURCE = readFileSync(
+  join(dirname(createRequire(import.meta.url).resolve('@cycjimmy/jsmpeg-player')), 'jsmpeg-player.umd.js'),
+  'utf8',
+);
 
 function launch(): Promise<Browser> {
   return chromium.launch({
@@ -121,6 +128,33 @@ describe('relay end to end with ffmpeg, Chromium, JSMpeg and ffprobe', () => {
     await eventually(async () => (await page.evaluate<number>('window.frames')) > 10, 20_000, 'JSMpeg decoding frames');
     const size = await page.evaluate<{ w: number; h: number }>(`({ w: document.getElementById('screen').width, h: document.getElementById('screen').height })`);
     assert.deepEqual(size, { w: 320, h: 240 });
+    const shot = await litPixelsInScreenshot(page, '#screen');
+    assert.ok(shot.lit > shot.total / 4, `the screenshot shows the picture (${shot.lit} of ${shot.total} pixels lit)`);
+  });
+
+  it('(2b) an MPEG-TS stream with MPEG-1 video plays in JSMpeg (its TS demuxer) fed from a relay receive websocket', async (t) => {
+    requireFfmpeg();
+    const ts = await encodeTestPattern(['-c:v', 'mpeg1video', '-b:v', '800k', '-bf', '0', '-f', 'mpegts']);
+    const h = await startRelay();
+    t.after(() => h.close());
+    const browser = await launch();
+    t.after(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 320, height: 240 } });
+    await page.addScriptTag({ content: JSMPEG_TS_SOURCE });
+    const pub = await publishChunks(h.url('mpegts', 'k', 'publish'), split(ts, 4 * 1024));
+    t.after(() => pub.close());
+    await eventually(async () => (await h.hub.history('relay:mpegts')).snapshot !== null, 5_000, 'the first chunk pinned');
+    await page.evaluate(`(() => {
+      document.body.style.cssText = 'margin: 0; background: #000';
+      const canvas = document.createElement('canvas');
+      canvas.id = 'screen';
+      document.body.append(canvas);
+      window.frames = 0;
+      window.player = new JSMpeg.Player(${JSON.stringify(h.url('mpegts', 'k', 'receive'))}, {
+        canvas, audio: false, disableGl: true, onVideoDecode: () => { window.frames += 1; },
+      });
+    })()`);
+    await eventually(async () => (await page.evaluate<number>('window.frames')) > 10, 20_000, 'JSMpeg decoding MPEG-TS frames');
     const shot = await litPixelsInScreenshot(page, '#screen');
     assert.ok(shot.lit > shot.total / 4, `the screenshot shows the picture (${shot.lit} of ${shot.total} pixels lit)`);
   });
