@@ -4,7 +4,7 @@
  * through `publicStats`, which keeps numbers, booleans and short strings and drops every key that
  * looks like a credential.
  */
-import type { Hub } from '../core/index.js';
+import type { Hub, HubStats } from '../core/index.js';
 import type { Dialect } from '../dialects/types.js';
 import type { Metrics } from '../metrics/registry.js';
 
@@ -82,15 +82,21 @@ export function dashboardBody(src: DashboardSources) {
     broker: hub.broker,
     event_loop: src.metrics.loopLag(),
     memory_rss_bytes: process.memoryUsage.rss(),
-    hub: {
-      subscribers: hub.subscribers,
-      queued_messages: hub.queuedMessages,
-      dropped_messages: hub.droppedMessages,
-      stall_closes: hub.stallCloses,
-      overflow_closes: hub.overflowCloses,
-      channels_total: hub.channels.length,
-    },
+    hub: hubSummary(hub),
     dialects,
     channels,
+  };
+}
+
+/** The hub's counters as the admin API and the dashboard show them. */
+export function hubSummary(hub: HubStats) {
+  return {
+    subscribers: hub.subscribers,
+    queued_messages: hub.queuedMessages,
+    queued_by_dialect: hub.queuedByDialect,
+    dropped_messages: hub.droppedMessages,
+    stall_closes: hub.stallCloses,
+    overflow_closes: hub.overflowCloses,
+    channels_total: hub.channels.length,
   };
 }

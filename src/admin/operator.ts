@@ -13,7 +13,7 @@ import type { Dialect, ListenerSettings } from '../dialects/types.js';
 import type { Metrics } from '../metrics/registry.js';
 import { dashboardAssets } from '../web/dashboard/index.js';
 import { authorised } from './auth.js';
-import { dashboardBody } from './dashboard-data.js';
+import { dashboardBody, hubSummary } from './dashboard-data.js';
 import { handlePublish, type Publisher } from './publish-api.js';
 import { serveAsset } from '../web/serve.js';
 
@@ -121,13 +121,7 @@ export function statusBody(options: Pick<OperatorOptions, 'hub' | 'dialects' | '
     ok: hub.broker.ok,
     uptime_ms: Date.now() - options.startedAt,
     broker: hub.broker,
-    hub: {
-      subscribers: hub.subscribers,
-      queued_messages: hub.queuedMessages,
-      dropped_messages: hub.droppedMessages,
-      stall_closes: hub.stallCloses,
-      overflow_closes: hub.overflowCloses,
-    },
+    hub: hubSummary(hub),
     channels: hub.channels,
     dialects: Object.fromEntries(options.dialects.map((d) => [d.name, d.stats()])),
   };

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hub, Logger, RetentionPolicy } from '../core/index.js';
 import { sendJson } from '../dialects/shared/http-reply.js';
-import { readBounded } from './read-body.js';
+import { readBody } from '../dialects/shared/http-reply.js';
 import { ErrorCode, StreamHubError } from '../errors.js';
 
 /**
@@ -65,7 +65,7 @@ export async function handlePublish(options: PublishApiOptions, req: IncomingMes
 async function parseRequest(options: PublishApiOptions, req: IncomingMessage) {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > options.maxBytes) throw new Refusal(413, 'payload_too_large', `the body is limited to ${options.maxBytes} bytes`);
-  const raw = await readBounded(req, options.maxBytes);
+  const raw = await readBody(req, options.maxBytes);
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
