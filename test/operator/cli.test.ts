@@ -9,21 +9,9 @@ import type { MatchDialect } from '../../src/dialects/index.js';
 import { portOf, startTestHub } from '../helpers/streamhub.js';
 import { runInProcess } from './cli-io.js';
 import { envFor, hs256, runCli } from './cli-run.js';
+import { matchInit } from '../match/fixtures.js';
 
 const TOKEN = 'cli-operator-token';
-
-function matchInit(id: string) {
-  const team = (tid: string, primary: string) => ({ id: tid, name: tid, kit: { primary, secondary: '#ffffff' }, players: [] });
-  return {
-    type: 'match.init',
-    spec_version: '0.1.1',
-    match_id: id,
-    sport: 'soccer',
-    field: { length: 105, width: 68, units: 'm' },
-    teams: [team('HOM', '#ff0000'), team('AWY', '#0000ff')],
-    start_time: '2026-11-23T00:00:00Z',
-  };
-}
 
 describe('streamhub CLI (each command spawned once; the error matrix in-process)', () => {
   it('--help lists the commands and exit codes; usage errors exit 2 with one clear line', async () => {

@@ -8,20 +8,7 @@ import { startOperator } from '../operator/operator-harness.js';
 import { portOf, startTestHub } from '../helpers/streamhub.js';
 import { connect } from '../helpers/ws-client.js';
 import { launchChromium } from './browser.js';
-
-function matchInit(id: string) {
-  const player = (team: string, n: number) => ({ id: `${team}_${n}`, name: `${team} ${n}`, number: n, position: n === 1 ? 'GK' : 'MF' });
-  const team = (id: string, primary: string) => ({ id, name: id, kit: { primary, secondary: '#ffffff' }, players: [1, 2].map((n) => player(id, n)) });
-  return {
-    type: 'match.init',
-    spec_version: '0.1.1',
-    match_id: id,
-    sport: 'soccer',
-    field: { length: 105, width: 68, units: 'm' },
-    teams: [team('HOM', '#c1121f'), team('AWY', '#1d4ed8')],
-    start_time: '2026-11-23T00:00:00Z',
-  };
-}
+import { matchInit } from '../match/fixtures.js';
 
 const SCREENSHOTS = resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 
