@@ -34,21 +34,6 @@ function launch(): Promise<Browser> {
   });
 }
 
-/**
- * A black page with one canvas `#screen` and a decoded-frame counter `window.frames`: a player
- * that draws nothing screenshots as black, never as lit pixels.
- */
-const CANVAS_PAGE = `
-window.blackPageCanvas = () => {
-  document.body.style.cssText = 'margin: 0; background: #000';
-  const canvas = document.createElement('canvas');
-  canvas.id = 'screen';
-  document.body.append(canvas);
-  window.frames = 0;
-  return canvas;
-};
-`;
-
 /** The PROTOCOL.md MediaSource receiver, as plain page JavaScript. */
 const MSE_PLAYER = `
 window.playWebm = (url) => {
@@ -123,7 +108,6 @@ describe('relay end to end with ffmpeg, Chromium, JSMpeg and ffprobe', () => {
     t.after(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 320, height: 240 } });
     // The npm build ends with `module.exports = jsmpeg`: give the page a `module` so it loads as is.
-    await page.addScriptTag({ content: CANVAS_PAGE });
     await page.addScriptTag({ content: 'window.module = {};' });
     await page.addScriptTag({ content: JSMPEG_SOURCE });
     // JSMpeg schedules at most one picture per websocket message, so chunks smaller than a picture
@@ -132,7 +116,11 @@ describe('relay end to end with ffmpeg, Chromium, JSMpeg and ffprobe', () => {
     t.after(() => pub.close());
     await eventually(async () => (await h.hub.history('relay:mpeg1')).snapshot !== null, 5_000, 'the header pinned');
     await page.evaluate(`(() => {
-      const canvas = blackPageCanvas();
+      document.body.style.cssText = 'margin: 0; background: #000';
+      const canvas = document.createElement('canvas');
+      canvas.id = 'screen';
+      document.body.append(canvas);
+      window.frames = 0;
       window.player = new jsmpeg(new WebSocket(${JSON.stringify(h.url('mpeg1', 'k', 'receive'))}), {
         canvas, forceCanvas2D: true, ondecodeframe: () => { window.frames += 1; },
       });
@@ -152,13 +140,16 @@ describe('relay end to end with ffmpeg, Chromium, JSMpeg and ffprobe', () => {
     const browser = await launch();
     t.after(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 320, height: 240 } });
-    await page.addScriptTag({ content: CANVAS_PAGE });
     await page.addScriptTag({ content: JSMPEG_TS_SOURCE });
     const pub = await publishChunks(h.url('mpegts', 'k', 'publish'), split(ts, 4 * 1024));
     t.after(() => pub.close());
     await eventually(async () => (await h.hub.history('relay:mpegts')).snapshot !== null, 5_000, 'the first chunk pinned');
     await page.evaluate(`(() => {
-      const canvas = blackPageCanvas();
+      document.body.style.cssText = 'margin: 0; background: #000';
+      const canvas = document.createElement('canvas');
+      canvas.id = 'screen';
+      document.body.append(canvas);
+      window.frames = 0;
       window.player = new JSMpeg.Player(${JSON.stringify(h.url('mpegts', 'k', 'receive'))}, {
         canvas, audio: false, disableGl: true, onVideoDecode: () => { window.frames += 1; },
       });
