@@ -70,7 +70,7 @@ export const novaSchema = z
     historySize: positiveInt.max(10_000).default(32),
     /** Bytes bound of those recent events. */
     historyMaxBytes: positiveInt.default(1024 * 1024),
-    /** Recent `error`/`stream_ended` events kept past the ring, for re-sending after drops. */
+    /** Recent pinned `error`/`stream_ended` events the broker keeps per stream past the ring (bounds its pinned list). */
     maxProtected: positiveInt.max(1_000).default(16),
     /** Streams (live and ended) remembered by this node. Start of a new stream past it: 503. */
     maxStreams: positiveInt.default(10_000),

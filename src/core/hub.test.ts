@@ -41,10 +41,13 @@ class TestSink implements Sink {
   }
 }
 
-async function setup() {
+/** `schedule: runNow` flushes synchronously, so a test needs no event-loop tick between steps. */
+const runNow = (fn: () => void) => fn();
+
+async function setup(schedule?: (fn: () => void) => void) {
   const clock = new ManualClock();
   const broker = new MemoryBroker({ clock });
-  const hub = new Hub({ broker, clock });
+  const hub = new Hub({ broker, clock, ...(schedule ? { schedule } : {}) });
   await hub.start();
   const publish = (ch: string, s: string, kind?: Message['kind']) =>
     hub.publish(ch, enc(s), { retention: RETAIN, ...(kind ? { kind } : {}) });
@@ -125,6 +128,54 @@ describe('Hub', () => {
     assert.deepEqual(sink.drops, [2]);
     assert.deepEqual(sink.received, ['x', 'm3', 'm4', 'm5', 'm6', 'm7']);
     assert.equal(sub.droppedMessages, 2);
+  });
+
+  it('drop-oldest spares pinned and snapshot messages: they all arrive, in order, after resume, and the bound holds', async () => {
+    const { hub, publish } = await setup(runNow);
+    const sink = new TestSink('s');
+    const sub = hub.attach(sink, LIMITS);
+    await sub.subscribe('t:pin');
+    sink.writable = false;
+    await publish('t:pin', 'first'); // delivered; the sink is paused from now on
+    const sequence: [string, Message['kind']?][] = [
+      ['m1'], ['P1', 'pinned'], ['m2'], ['m3'], ['S2', 'snapshot'],
+      ['m4'], ['m5'], ['m6'], ['m7'], ['P3', 'pinned'], ['m8'],
+    ];
+    for (const [text, kind] of sequence) {
+      await publish('t:pin', text, kind);
+      assert.ok(sub.queuedMessages <= LIMITS.maxMessages, `queue of ${sub.queuedMessages} after ${text}`);
+    }
+    assert.equal(sub.queuedMessages, 5);
+    sink.writable = true;
+    sub.resume();
+    // Each overflow took the oldest unprotected message (m1…m6); the pinned and the snapshot kept their places.
+    assert.deepEqual(sink.received, ['first', 'P1', 'S2', 'm7', 'P3', 'm8']);
+    assert.deepEqual(sink.drops, [6]);
+    assert.equal(sub.droppedMessages, 6);
+  });
+
+  it('drop-oldest with only pinned messages queued: an unpinned newcomer is dropped, a pinned one drops the oldest pinned', async () => {
+    // Once bounded by count, once by bytes (each payload is 2 bytes): neither bound is ever exceeded.
+    for (const limits of [{ ...LIMITS, maxMessages: 3 }, { ...LIMITS, maxMessages: 100, maxBytes: 6 }]) {
+      const { hub, publish } = await setup(runNow);
+      const sink = new TestSink('s');
+      const sub = hub.attach(sink, limits);
+      await sub.subscribe('t:all');
+      sink.writable = false;
+      await publish('t:all', 'x0');
+      for (const text of ['P1', 'P2', 'P3']) await publish('t:all', text, 'pinned');
+      await publish('t:all', 'm1');
+      assert.equal(sub.droppedMessages, 1, 'the unpinned newcomer went, not a pinned message');
+      await publish('t:all', 'P4', 'pinned');
+      await publish('t:all', 'm2');
+      assert.equal(sub.queuedMessages, 3);
+      sink.writable = true;
+      sub.resume();
+      assert.deepEqual(sink.received, ['x0', 'P2', 'P3', 'P4']);
+      assert.deepEqual(sink.drops, [3]);
+      await publish('t:all', 'm3');
+      assert.deepEqual(sink.received.slice(4), ['m3'], 'a drained queue takes unpinned messages again');
+    }
   });
 
   it('coalesce keeps the newest message of each channel', async () => {

@@ -184,7 +184,7 @@ export class HubSubscriber implements Subscriber {
         this.#closeFor('overflow', limits.overflowClose);
         return;
       }
-      const victim = limits.overflow === 'coalesce' ? this.#coalesceVictim(msg) : this.#queue.shift();
+      const victim = limits.overflow === 'coalesce' ? this.#coalesceVictim(msg) : this.#oldestVictim(msg);
       if (victim === msg) {
         this.#countDrop(limits.overflow);
         return;
@@ -196,6 +196,23 @@ export class HubSubscriber implements Subscriber {
     this.#queue.push(msg);
     this.#queuedBytes += size;
     if (!this.#paused) this.#host.scheduleFlush(this);
+  }
+
+  /**
+   * Drop-oldest discards the oldest message that is not protected. Protected are `pinned` (the
+   * events a dialect must never lose: nova `error`/`stream_ended`, notes §2.4.6 and issue #3; match
+   * sticky events; relay's first chunk) and `snapshot` (match's MatchInit, nova's `stream_started`
+   * after a restart: without it the rest makes no sense). When only protected messages are queued,
+   * an incoming unprotected one is itself dropped and an incoming protected one drops the oldest
+   * queued, so the bounds still hold. Returns `incoming` to drop it.
+   */
+  #oldestVictim(incoming: Message): Message | undefined {
+    // The usual head is unprotected: shift() is O(1), removeFirst() splices and is kept for the rare case.
+    const head = this.#queue.peek();
+    if (head && !isProtected(head)) return this.#queue.shift();
+    const unprotected = this.#queue.removeFirst((m) => !isProtected(m));
+    if (unprotected) return unprotected;
+    return isProtected(incoming) ? this.#queue.shift() : incoming;
   }
 
   /**
@@ -241,4 +258,9 @@ export class HubSubscriber implements Subscriber {
 /** States are superseded by newer ones of their channel; every other kind is an event that must not be coalesced away. */
 function isState(msg: Message): boolean {
   return msg.kind === 'data' || msg.kind === 'snapshot';
+}
+
+/** What `drop-oldest` spares while anything else can go: events that must arrive and the snapshot the rest builds on. */
+function isProtected(msg: Message): boolean {
+  return msg.kind === 'pinned' || msg.kind === 'snapshot';
 }

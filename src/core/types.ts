@@ -123,7 +123,10 @@ export interface CloseReason {
 
 /**
  * What happens when a subscriber's live queue is full:
- * - `drop-oldest`: the oldest queued message goes (the sink is told how many were dropped);
+ * - `drop-oldest`: the oldest queued message that is not `pinned` or `snapshot` goes (the sink is
+ *   told how many were dropped); those are never dropped while another can go (when only they are
+ *   queued, an incoming other message is itself dropped and an incoming pinned/snapshot one drops
+ *   the oldest queued, so `maxMessages`/`maxBytes` still hold);
  * - `coalesce`: an older state (`data`/`snapshot`) of the same channel goes, else the oldest state
  *   of any channel; events (`pinned`, `volatile`, `reset`) are never dropped while a state can go
  *   (a state arriving at a queue full of events is itself dropped);

@@ -72,13 +72,19 @@ describe('nova backpressure', () => {
     assert.ok(errors.some((e) => e.data.error_code === 'RTMP_CONNECTION_LOST'), 'the stream error survived the overflow');
     assert.equal(events(slow.messages).at(-1), 'stream_ended');
 
-    // What followed the notice: the re-sent error, then at most 100 queued messages, newest last.
+    // What followed the notice is the queue itself. Drop-oldest spared the pinned error while 150
+    // newer bitrates pushed every older message out, so the error kept its place at the head, and
+    // stream_ended went in at the tail: at most 100 messages in all, the pinned ones included.
     const all = slow.messages as { event: string; data: Record<string, unknown> }[];
-    const tail = all.slice(all.indexOf(overflow[0]!) + 1);
-    assert.equal(tail[0]!.data.error_code, 'RTMP_CONNECTION_LOST', 'the dropped error is re-sent first, in order');
-    assert.ok(tail.length - 1 <= 101, `${tail.length - 1} messages after the notice`); // ≤ 100 queued + stream_ended
-    const bitrates = tail.filter((e) => e.event === 'bitrate_update' && !('pad' in e.data)).map((e) => e.data.current_bitrate_kbps);
+    const tail = all.slice(all.indexOf(overflow[0]!) + 1).filter((e) => e.event !== 'viewer_count_changed');
+    assert.equal(tail[0]!.data.error_code, 'RTMP_CONNECTION_LOST', 'the error survived in the queue, in order');
+    assert.ok(tail.length <= 100, `${tail.length} queued messages: the bound holds`);
+    assert.equal(tail.at(-1)!.event, 'stream_ended');
+    const bitrates = tail.filter((e) => e.event === 'bitrate_update' && !('pad' in e.data)).map((e) => e.data.current_bitrate_kbps as number);
+    assert.equal(bitrates.length, tail.length - 2, 'only the error, bitrates and stream_ended were queued');
     assert.equal(bitrates.at(-1), 300, 'the newest messages are kept');
+    assert.ok(bitrates.every((b, i) => b > 150 && (i === 0 || b === bitrates[i - 1]! + 1)), 'only the oldest bitrates were dropped');
+    assert.equal(dropped, 300 - bitrates.length + 1, 'dropped_count: the filler and the older bitrates, never a pinned event');
     // Every message arrived as its own frame: nothing here is an array or a batch.
     for (const m of slow.messages) assert.equal(typeof (m as { event: unknown }).event, 'string');
   });

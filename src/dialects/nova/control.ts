@@ -156,7 +156,7 @@ export class HubNovaControl implements NovaControl {
     state.finalViewerCount = this.#deps.counts.count(streamId);
     this.#deps.coalescer.forget(streamId);
     await this.#deps.streams.publish(state);
-    // Pinned, so a viewer whose backlog overflowed gets it re-sent (notes §2.4.6: never dropped).
+    // Pinned, so a viewer's overflowing backlog never drops it (drop-oldest spares pinned; notes §2.4.6).
     const frame = encode(ServerEvent.streamEnded, {
       stream_id: streamId,
       duration_seconds: Math.floor((now - state.startedAt) / 1000),

@@ -13,13 +13,13 @@ import {
   ServerEvent,
 } from './codec.js';
 import { Heartbeat, RateLimit } from './heartbeat.js';
-import { protectedInGap } from './backlog.js';
 import { STALL_CLOSE, type SessionDeps } from './session-types.js';
 
 /**
  * One viewer connection (seed 001 §Connection Lifecycle): connection_established, the stream's
  * snapshot, then live events from the hub, pings, and the viewer's requests. Implements the hub's
- * Sink: the hub owns the bounded backlog (drop-oldest), this session owns the socket.
+ * Sink: the hub owns the bounded backlog (drop-oldest, which never drops the pinned `error` and
+ * `stream_ended`: notes §2.4.6, issue #3), this session owns the socket.
  */
 export class NovaSession implements Sink {
   readonly id: string;
@@ -31,10 +31,7 @@ export class NovaSession implements Sink {
   #ended = false;
   readonly #heartbeat: Heartbeat;
   readonly #rate: RateLimit;
-  /** Position of the last hub message written, to find what a backlog overflow dropped. */
-  #lastPosition: { offset: number; epoch: string } | null = null;
   #droppedPending = 0;
-  #repairing = false;
   /** False until the snapshot has been handed over, so no count precedes `stream_started`. */
   #subscribed = false;
   #lastCountSent: number | null = null;
@@ -97,12 +94,7 @@ export class NovaSession implements Sink {
 
   deliver(batch: readonly Message[]): boolean {
     if (this.#closing) return true;
-    const first = batch[0];
-    if (this.#droppedPending > 0 && first && this.#lastPosition?.epoch === first.epoch && first.offset > this.#lastPosition.offset + 1) {
-      void this.#repair(batch, this.#lastPosition.offset);
-      return false;
-    }
-    return this.#write([], batch, this.#takeDropped());
+    return this.#write(batch, this.#takeDropped());
   }
 
   /** Drop-oldest discarded `count` messages (Sink.dropped, called before the next delivery). */
@@ -120,7 +112,7 @@ export class NovaSession implements Sink {
     if (this.#closing || this.#ended) return;
     // A newcomer's baseline is the count before this update, so the shared frame fits it.
     this.#lastCountSent ??= update.count - update.change;
-    if (!this.#subscribed || this.#repairing || !this.#writer.writable) {
+    if (!this.#subscribed || !this.#writer.writable) {
       this.#pendingCount = update; // newest wins; sent with its net change once the socket drains
       return;
     }
@@ -140,7 +132,7 @@ export class NovaSession implements Sink {
   }
 
   /** Writes hub messages one per frame (notes §2.4.7), closing with 1000 after `stream_ended`. */
-  #write(extra: Uint8Array[], batch: readonly Message[], droppedCount: number): boolean {
+  #write(batch: readonly Message[], droppedCount: number): boolean {
     const frames: Uint8Array[] = [];
     if (droppedCount > 0) {
       frames.push(
@@ -152,14 +144,9 @@ export class NovaSession implements Sink {
         }),
       );
     }
-    for (const frame of extra) {
-      frames.push(frame);
-      if (eventOf(frame) === ServerEvent.streamEnded) this.#ended = true;
-    }
     for (const msg of batch) {
       if (this.#ended) break;
       frames.push(msg.payload);
-      this.#lastPosition = { offset: msg.offset, epoch: msg.epoch };
       // Only pinned messages can be `stream_ended` (control.ts), so ordinary ones are never inspected.
       if (msg.kind === 'pinned' && eventOf(msg.payload) === ServerEvent.streamEnded) this.#ended = true;
     }
@@ -174,28 +161,8 @@ export class NovaSession implements Sink {
     return n;
   }
 
-  /**
-   * The backlog overflowed and dropped messages after `fromOffset`. `error` and `stream_ended`
-   * are never to be lost (issue #3, notes §2.4.6): they are published pinned, so they are fetched
-   * back from the channel's retained history and written before the batch, in offset order.
-   */
-  async #repair(batch: readonly Message[], fromOffset: number): Promise<void> {
-    this.#repairing = true;
-    const first = batch[0]!;
-    let resent: Message[] = [];
-    try {
-      resent = protectedInGap(await this.deps.hub.history(this.deps.channel), first.epoch, fromOffset, first.offset);
-    } catch (err) {
-      this.deps.log.warn({ err: (err as Error).message, session: this.id }, 'nova: history unavailable for backlog repair');
-    }
-    this.#repairing = false;
-    if (this.#closing) return;
-    const dropped = Math.max(0, this.#takeDropped() - resent.length);
-    if (this.#write(resent.map((m) => m.payload), batch, dropped)) this.#onDrain();
-  }
-
   #onDrain(): void {
-    if (this.#closing || this.#repairing) return;
+    if (this.#closing) return;
     if (this.#sendPendingCount()) this.#subscriber.resume();
   }
 
