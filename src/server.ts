@@ -66,7 +66,13 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
     cluster = createClusterServices({ url: config.server.redisUrl }, log.child({ mod: 'cluster' }));
     deps = clusterDialectDeps(cluster, config);
   }
-  const hub = new Hub({ broker, clock, observer: metrics.observer });
+  const hub = new Hub({
+    broker,
+    clock,
+    observer: metrics.observer,
+    flushSliceSize: config.server.flushSliceSize,
+    channelBatchLimit: config.server.channelBatchLimit,
+  });
   await hub.start();
 
   const context = (name: string): DialectContext => ({ hub, clock, ids: randomIds, listener, log: log.child({ mod: `dialect.${name}` }) });

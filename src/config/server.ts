@@ -33,6 +33,17 @@ export const serverSchema = z
     workers: z.number().int().min(1).max(256).default(1),
     /** A worker that dies is restarted after this delay (doubling up to 30 s while it keeps dying). */
     workerRestartDelayMs: z.number().int().min(10).max(60_000).default(1_000),
+    /**
+     * Most subscriber visits (channel passes, queue flushes) per event-loop turn: a fan-out to
+     * many thousand sockets yields to I/O in between. Smaller: lower latency for other work,
+     * fewer messages per write.
+     */
+    flushSliceSize: positiveInt.max(1_000_000).default(512),
+    /**
+     * Most live messages one channel collects for its next fan-out pass; past it the pass under
+     * way is finished without yielding (input waits while output catches up). Bounds memory.
+     */
+    channelBatchLimit: positiveInt.max(1_000_000).default(4096),
   })
   .strict()
   .superRefine((server, ctx) => {

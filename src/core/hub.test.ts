@@ -22,6 +22,8 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 class TestSink implements Sink {
   readonly dialect = 'test';
   readonly batches: string[][] = [];
+  /** The batch objects themselves, to see which subscribers shared one. */
+  readonly raw: (readonly Message[])[] = [];
   readonly drops: number[] = [];
   closedWith: CloseReason | null = null;
   writable = true;
@@ -31,6 +33,7 @@ class TestSink implements Sink {
   }
   deliver(batch: readonly Message[]): boolean {
     this.batches.push(batch.map(dec));
+    this.raw.push(batch);
     return this.writable;
   }
   dropped(count: number): void {
@@ -44,10 +47,10 @@ class TestSink implements Sink {
 /** `schedule: runNow` flushes synchronously, so a test needs no event-loop tick between steps. */
 const runNow = (fn: () => void) => fn();
 
-async function setup(schedule?: (fn: () => void) => void) {
+async function setup(schedule?: (fn: () => void) => void, tuning: { flushSliceSize?: number; channelBatchLimit?: number } = {}) {
   const clock = new ManualClock();
   const broker = new MemoryBroker({ clock });
-  const hub = new Hub({ broker, clock, ...(schedule ? { schedule } : {}) });
+  const hub = new Hub({ broker, clock, ...(schedule ? { schedule } : {}), ...tuning });
   await hub.start();
   const publish = (ch: string, s: string, kind?: Message['kind']) =>
     hub.publish(ch, enc(s), { retention: RETAIN, ...(kind ? { kind } : {}) });
@@ -179,7 +182,7 @@ describe('Hub', () => {
   });
 
   it('coalesce keeps the newest message of each channel', async () => {
-    const { hub, publish } = await setup();
+    const { hub, publish } = await setup(runNow); // each message meets the subscriber as it arrives (no tick in between)
     const sink = new TestSink('s');
     const sub = hub.attach(sink, { ...LIMITS, maxMessages: 2, overflow: 'coalesce' });
     await sub.subscribe('t:x');
@@ -198,7 +201,7 @@ describe('Hub', () => {
   });
 
   it('coalesce never drops an event while a state can go instead', async () => {
-    const { hub, publish } = await setup();
+    const { hub, publish } = await setup(runNow); // each message meets the subscriber as it arrives (no tick in between)
     const sink = new TestSink('s');
     const sub = hub.attach(sink, { ...LIMITS, maxMessages: 3, overflow: 'coalesce' });
     await sub.subscribe('t:state');
@@ -223,7 +226,7 @@ describe('Hub', () => {
   });
 
   it('the close policy detaches with its close reason', async () => {
-    const { hub, publish } = await setup();
+    const { hub, publish } = await setup(runNow); // each message meets the subscriber as it arrives (no tick in between)
     const sink = new TestSink('s');
     const sub = hub.attach(sink, { ...LIMITS, maxMessages: 1, overflow: 'close' });
     await sub.subscribe('t:e');
@@ -238,7 +241,7 @@ describe('Hub', () => {
   });
 
   it('bounds the live messages held while a replay is fetched', async () => {
-    const { hub, publish } = await setup();
+    const { hub, publish } = await setup(runNow); // each message meets the subscriber as it arrives (no tick in between)
     const sink = new TestSink('s');
     const sub = hub.attach(sink, { ...LIMITS, maxPendingDuringReplay: 2 });
     const subscribing = sub.subscribe('t:f');
@@ -318,5 +321,100 @@ describe('Hub', () => {
     assert.deepEqual(sinks.map((s) => s.received.length), [1, 1, 1, 1, 1]);
     assert.deepEqual(delivered, [2, 2, 1]);
     assert.equal(queued.length, 0, 'nothing left to flush');
+  });
+});
+
+describe('Hub fan-out by channel pass', () => {
+  const numbers = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
+
+  it('hands one frozen batch object to every caught-up subscriber of a channel', async () => {
+    const { hub, publish } = await setup();
+    const sinks = ['a', 'b', 'c'].map((id) => new TestSink(id));
+    for (const sink of sinks) await hub.attach(sink, LIMITS).subscribe('t:share');
+    await Promise.all(['1', '2', '3'].map((s) => publish('t:share', s)));
+    await tick();
+    for (const sink of sinks) assert.deepEqual(sink.batches, [['1', '2', '3']]);
+    assert.equal(sinks[0]!.raw[0], sinks[1]!.raw[0], 'the same batch object, so the writer frames it once');
+    assert.equal(sinks[1]!.raw[0], sinks[2]!.raw[0]);
+    assert.ok(Object.isFrozen(sinks[0]!.raw[0]), 'sinks share it, so none may change it');
+  });
+
+  it('a paused subscriber takes the pass through its own queue while the others get the shared batch, all in order', async () => {
+    const { hub, publish } = await setup();
+    const fast = new TestSink('fast');
+    const slow = new TestSink('slow');
+    await hub.attach(fast, LIMITS).subscribe('t:mix');
+    const slowSub = hub.attach(slow, LIMITS);
+    await slowSub.subscribe('t:mix');
+    slow.writable = false;
+    await publish('t:mix', '1');
+    await tick(); // both get 1; slow is now paused
+    for (const s of ['2', '3', '4']) await publish('t:mix', s);
+    await tick();
+    assert.deepEqual(fast.received, ['1', '2', '3', '4']);
+    assert.deepEqual(slow.received, ['1']);
+    assert.equal(slowSub.queuedMessages, 3, 'queued, not shared, while paused');
+    slow.writable = true;
+    slowSub.resume();
+    await tick();
+    assert.deepEqual(slow.received, ['1', '2', '3', '4']);
+  });
+
+  it('a batch larger than a subscriber\'s queue bound goes through its queue (the bound and policy still apply)', async () => {
+    const { hub, publish } = await setup();
+    const small = new TestSink('small');
+    const big = new TestSink('big');
+    await hub.attach(small, { ...LIMITS, maxMessages: 2 }).subscribe('t:bound');
+    await hub.attach(big, LIMITS).subscribe('t:bound');
+    await Promise.all(numbers(4).map((s) => publish('t:bound', s)));
+    await tick();
+    assert.deepEqual(big.batches, [numbers(4)]);
+    // Writable: the full queue is flushed early in chunks of its bound, nothing lost.
+    assert.deepEqual(small.batches, [['1', '2'], ['3', '4']]);
+  });
+
+  it('bounds a channel\'s log by channelBatchLimit: a pass is finished at once and nothing is lost or reordered', async () => {
+    // One subscriber per turn, so a pass spans turns while a burst arrives.
+    const { hub, publish } = await setup(undefined, { flushSliceSize: 1, channelBatchLimit: 3 });
+    const sinks = ['a', 'b', 'c', 'd'].map((id) => new TestSink(id));
+    for (const sink of sinks) await hub.attach(sink, { ...LIMITS, maxMessages: 100 }).subscribe('t:burst');
+    await publish('t:burst', '1');
+    await tick(); // the pass of [1] has visited one subscriber of four
+    for (const s of numbers(11).slice(1)) await publish('t:burst', s); // 2…11 in one turn
+    for (let i = 0; i < 20; i++) await tick();
+    for (const sink of sinks) {
+      assert.deepEqual(sink.received, numbers(11), `${sink.id} got everything once, in order`);
+      for (const batch of sink.batches) assert.ok(batch.length <= 3, `${sink.id}: a batch of ${batch.length} exceeds the limit`);
+    }
+  });
+
+  it('a subscriber that joins while a pass is under way gets replay then live with no gap and no duplicate', async () => {
+    const { hub, publish } = await setup(undefined, { flushSliceSize: 1 });
+    const early = ['a', 'b', 'c'].map((id) => new TestSink(id));
+    for (const sink of early) await hub.attach(sink, LIMITS).subscribe('t:join');
+    for (const s of ['1', '2']) await publish('t:join', s);
+    await tick(); // the pass of [1, 2] has visited one of three
+    const late = new TestSink('late');
+    await hub.attach(late, LIMITS).subscribe('t:join'); // replays 1, 2; the pass then visits it too
+    await publish('t:join', '3');
+    for (let i = 0; i < 10; i++) await tick();
+    assert.deepEqual(late.received, ['1', '2', '3']);
+    for (const sink of early) assert.deepEqual(sink.received, ['1', '2', '3']);
+  });
+
+  it('a subscriber that leaves mid-pass is not visited again', async () => {
+    const { hub, publish } = await setup(undefined, { flushSliceSize: 1 });
+    const sinks = ['a', 'b', 'c'].map((id) => new TestSink(id));
+    const subs = [];
+    for (const sink of sinks) {
+      const sub = hub.attach(sink, LIMITS);
+      await sub.subscribe('t:leave');
+      subs.push(sub);
+    }
+    await publish('t:leave', '1');
+    await tick();
+    subs[2]!.unsubscribe('t:leave');
+    for (let i = 0; i < 5; i++) await tick();
+    assert.deepEqual(sinks.map((s) => s.received), [['1'], ['1'], []]);
   });
 });

@@ -1,4 +1,5 @@
 import { systemClock } from './clock.js';
+import { FanOut, type FanOutChannel } from './fan-out.js';
 import { HubSubscriber, type SubscriberHost } from './subscriber.js';
 import type {
   Broker,
@@ -25,11 +26,17 @@ export interface HubOptions {
   /** Flush scheduler: once per tick by default, so writes to one socket coalesce. Tests may pass a synchronous one. */
   readonly schedule?: (fn: () => void) => void;
   /**
-   * Most subscribers flushed in one turn of the event loop (default 512). A pass over many
-   * thousand sockets is cut into slices so that messages arriving meanwhile join the current
-   * pass instead of waiting for the next one (bounds the publish→send latency under fan-out).
+   * Most subscriber visits (channel passes and queue flushes) in one turn of the event loop
+   * (default 512). A pass over many thousand sockets is cut into slices so that I/O — incoming
+   * publishes, drains, new connections — is served in between.
    */
   readonly flushSliceSize?: number;
+  /**
+   * Most live messages one channel collects for its next pass (default 4096). When a pass over
+   * slow-to-write sockets lets more pile up, that pass is finished at once before more input is
+   * read, so this bounds the memory of a channel's backlog.
+   */
+  readonly channelBatchLimit?: number;
 }
 
 interface DeliveryTally {
@@ -39,9 +46,7 @@ interface DeliveryTally {
   oldestPublishedAt: number;
 }
 
-interface LocalChannel {
-  readonly name: string;
-  readonly dialect: string;
+interface LocalChannel extends FanOutChannel<HubSubscriber> {
   readonly subscribers: Set<HubSubscriber>;
   /** Resolves once the broker has registered this node's interest. */
   joined: Promise<void>;
@@ -73,6 +78,7 @@ export class Hub {
   readonly #host: SubscriberHost;
   readonly #flushSliceSize: number;
   readonly #tallies = new Map<string, DeliveryTally>();
+  readonly #fanOut: FanOut<HubSubscriber>;
   #flushScheduled = false;
   #started = false;
   #closed = false;
@@ -85,6 +91,9 @@ export class Hub {
     this.#observer = options.observer ?? {};
     this.#schedule = options.schedule ?? ((fn) => setImmediate(fn));
     this.#flushSliceSize = Math.max(1, options.flushSliceSize ?? 512);
+    this.#fanOut = new FanOut(options.channelBatchLimit ?? 4096, (dialect, messages, bytes, oldest) =>
+      this.#count(dialect, messages, bytes, oldest),
+    );
     this.#host = {
       clock: this.clock,
       observer: this.#observer,
@@ -184,7 +193,9 @@ export class Hub {
     channel.lastOffset = msg.offset;
     channel.messagesIn += 1;
     channel.messagesSent += channel.subscribers.size;
-    for (const sub of channel.subscribers) sub.push(msg);
+    // Logged once for the channel's next pass, not pushed to each subscriber (fan-out.ts).
+    this.#fanOut.add(channel, msg);
+    this.#requestFlush();
   }
 
   #join(sub: HubSubscriber, name: string): Promise<void> {
@@ -199,6 +210,8 @@ export class Hub {
         messagesSent: 0,
         lastOffset: 0,
         epoch: null,
+        log: [],
+        pass: null,
       };
       this.#channels.set(name, channel);
       channel.joined = this.broker.subscribe(name);
@@ -213,6 +226,7 @@ export class Hub {
     channel.subscribers.delete(sub);
     if (channel.subscribers.size > 0) return;
     this.#channels.delete(name);
+    channel.log = [];
     if (!this.#closed) {
       this.broker.unsubscribe(name).catch(() => {
         // The broker reports its own health; a failed unsubscribe only costs a little bandwidth.
@@ -235,37 +249,45 @@ export class Hub {
 
   #markDirty(sub: HubSubscriber): void {
     this.#dirty.add(sub);
+    this.#requestFlush();
+  }
+
+  #requestFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     this.#schedule(() => this.#flush());
   }
 
+  /** One slice: channel passes first (the caught-up majority), then subscribers with their own queue. */
   #flush(): void {
     this.#flushScheduled = false;
-    let budget = this.#flushSliceSize;
+    let budget = this.#fanOut.run(this.#flushSliceSize);
     for (const sub of this.#dirty) {
       if (budget-- <= 0) break;
       this.#dirty.delete(sub);
       sub.flush();
     }
     this.#reportTallies();
-    if (this.#dirty.size > 0 && !this.#flushScheduled) {
-      this.#flushScheduled = true;
-      this.#schedule(() => this.#flush());
-    }
+    if (this.#dirty.size > 0 || this.#fanOut.pending) this.#requestFlush();
   }
 
   #tally(dialect: string, batch: readonly Message[]): void {
+    if (!this.#observer.delivered) return;
+    let bytes = 0;
+    for (const msg of batch) bytes += msg.payload.byteLength;
+    this.#count(dialect, batch.length, bytes, batch[0]?.publishedAt ?? Infinity);
+  }
+
+  #count(dialect: string, messages: number, bytes: number, oldestPublishedAt: number): void {
     if (!this.#observer.delivered) return;
     let tally = this.#tallies.get(dialect);
     if (!tally) {
       tally = { messages: 0, bytes: 0, oldestPublishedAt: Infinity };
       this.#tallies.set(dialect, tally);
     }
-    tally.messages += batch.length;
-    for (const msg of batch) tally.bytes += msg.payload.byteLength;
-    const first = batch[0];
-    if (first && first.publishedAt < tally.oldestPublishedAt) tally.oldestPublishedAt = first.publishedAt;
+    tally.messages += messages;
+    tally.bytes += bytes;
+    if (oldestPublishedAt < tally.oldestPublishedAt) tally.oldestPublishedAt = oldestPublishedAt;
   }
 
   /** One observer call per dialect per flush slice, not per subscriber (metrics cost stays flat under fan-out). */

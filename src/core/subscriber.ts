@@ -1,4 +1,5 @@
 import { Deque } from './deque.js';
+import type { BatchReceiver, ChannelBatch } from './fan-out.js';
 import type {
   Clock,
   CloseReason,
@@ -41,7 +42,7 @@ interface ChannelState {
  * One connection's place in the hub: a bounded live queue with a named overflow policy, the
  * replay-before-live seam per channel, and pause/resume driven by the sink's backpressure.
  */
-export class HubSubscriber implements Subscriber {
+export class HubSubscriber implements Subscriber, BatchReceiver {
   readonly id: string;
   readonly sink: Sink;
   readonly #host: SubscriberHost;
@@ -112,7 +113,34 @@ export class HubSubscriber implements Subscriber {
     this.#host.leave(this, channel);
   }
 
-  /** Called by the hub for every live message of a channel this subscriber is in. */
+  /**
+   * Called once per pass of a channel this subscriber is in (fan-out.ts). Caught up — live on the
+   * channel, writable, nothing queued, the batch entirely new to it and within its queue bounds —
+   * it hands the shared batch straight to the sink; otherwise each message takes the queue path.
+   */
+  receive(batch: ChannelBatch): boolean {
+    if (this.#closed) return false;
+    const state = this.#states.get(batch.channel);
+    if (!state) return false;
+    if (
+      state.pending === null &&
+      !this.#paused &&
+      this.#queue.length === 0 &&
+      batch.epoch !== null &&
+      (state.epoch !== batch.epoch || batch.firstOffset > state.lastOffset) &&
+      batch.messages.length <= this.#limits.maxMessages &&
+      batch.bytes <= this.#limits.maxBytes
+    ) {
+      state.epoch = batch.epoch;
+      state.lastOffset = batch.lastOffset;
+      if (!this.sink.deliver(batch.messages)) this.#paused = true;
+      return true;
+    }
+    for (const msg of batch.messages) this.push(msg);
+    return false;
+  }
+
+  /** A live message through this subscriber's own queue (dedup at the replay seam, overflow policy). */
   push(msg: Message): void {
     if (this.#closed) return;
     const state = this.#states.get(msg.channel);

@@ -58,7 +58,7 @@ export class MatchSession implements Sink {
   #awaitingPong = false;
   #closeTimer: unknown = null;
   #gone = false;
-  #sent = 0;
+  #sentCount = 0;
 
   constructor(options: MatchSessionOptions) {
     this.#o = options;
@@ -79,7 +79,7 @@ export class MatchSession implements Sink {
   }
 
   get sentMessages(): number {
-    return this.#sent;
+    return this.#sentCount;
   }
 
   /**
@@ -99,9 +99,11 @@ export class MatchSession implements Sink {
   /** Sink: one batch per tick, one JSON object per text frame, all in one cork (notes §1.3 "never batch"). */
   deliver(batch: readonly Message[]): boolean {
     if (this.#gone) return true;
-    const frames = new Array<Uint8Array>(batch.length);
-    for (let i = 0; i < batch.length; i++) frames[i] = batch[i]!.payload; // encoded once at publish
-    return this.#write(frames);
+    if (this.#o.ws.readyState !== 1) return false; // closing: the hub stops delivering, nothing is counted
+    // Payloads were encoded once at publish; the batch's wire bytes are built once for all subscribers.
+    const ok = this.#writer.sendMessages(batch);
+    this.#sent(batch.length);
+    return ok;
   }
 
   /** Sink: the hub gave up (stall → 1011 `subscriber overrun`, shutdown → 1001). */
@@ -137,10 +139,14 @@ export class MatchSession implements Sink {
   #write(frames: readonly (Uint8Array | string)[]): boolean {
     if (this.#o.ws.readyState !== 1) return false; // closing: the hub stops delivering, nothing is counted
     const ok = this.#writer.sendBatch(frames);
-    this.#lastSentAt = this.#o.clock.now();
-    this.#sent += frames.length;
-    this.#o.onSent(this.matchId, frames.length);
+    this.#sent(frames.length);
     return ok;
+  }
+
+  #sent(frames: number): void {
+    this.#lastSentAt = this.#o.clock.now();
+    this.#sentCount += frames;
+    this.#o.onSent(this.matchId, frames);
   }
 
   #closeSocket(reason: CloseReason): void {

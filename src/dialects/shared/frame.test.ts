@@ -53,3 +53,28 @@ describe('BatchCache', () => {
     assert.equal(cache.get([a, b, c], Opcode.binary), undefined, 'text and binary never mix');
   });
 });
+
+describe('BatchCache.ofMessages', () => {
+  const msg = (s: string) => ({ payload: new TextEncoder().encode(s) });
+
+  it('builds a hub batch once and returns the same bytes for the same batch array', () => {
+    const cache = new BatchCache(new FrameCache());
+    const batch = Object.freeze([msg('a'), msg('bb')]);
+    const bytes = cache.ofMessages(batch, Opcode.text, 1024);
+    assert.ok(bytes);
+    assert.deepEqual([...bytes], [0x81, 1, 97, 0x81, 2, 98, 98]);
+    assert.equal(cache.ofMessages(batch, Opcode.text, 1024), bytes);
+    assert.notEqual(cache.ofMessages(batch, Opcode.binary, 1024), bytes, 'text and binary never mix');
+  });
+  it('shares bytes between two arrays of the same messages (each client\'s ring replay)', () => {
+    const cache = new BatchCache(new FrameCache());
+    const ring = [msg('x'), msg('y'), msg('z')];
+    const first = cache.ofMessages([...ring], Opcode.text, 1024);
+    assert.equal(cache.ofMessages([...ring], Opcode.text, 1024), first);
+    assert.notEqual(cache.ofMessages([ring[0]!, ring[2]!, ring[1]!], Opcode.text, 1024), first);
+  });
+  it('answers null over the limit, so the writer sends frame by frame instead of copying', () => {
+    const cache = new BatchCache(new FrameCache());
+    assert.equal(cache.ofMessages([msg('0123456789')], Opcode.text, 8), null);
+  });
+});

@@ -87,6 +87,8 @@ interface SharedBatch {
  */
 export class BatchCache {
   readonly #entries = new WeakMap<Uint8Array, SharedBatch>();
+  /** Bytes of a hub batch, keyed by the batch array itself: the hub hands one frozen array to every caught-up subscriber. */
+  readonly #byBatch = new WeakMap<readonly { readonly payload: Uint8Array }[], { readonly opcode: Opcode; readonly bytes: Buffer | null }>();
   readonly #frames: FrameCache;
 
   constructor(frames: FrameCache) {
@@ -108,6 +110,25 @@ export class BatchCache {
     if (first instanceof Uint8Array && payloads.every((p) => typeof p !== 'string')) {
       this.#entries.set(first, { payloads: [...payloads], opcode, bytes });
     }
+    return bytes;
+  }
+
+  /**
+   * The wire bytes of a batch of messages, built on the first socket and returned by identity to
+   * the rest (O(1) per socket). Null when the batch is over `limit` bytes: the caller then writes
+   * frame by frame instead of copying that much.
+   */
+  ofMessages(batch: readonly { readonly payload: Uint8Array }[], opcode: Opcode, limit: number): Buffer | null {
+    const cached = this.#byBatch.get(batch);
+    if (cached && cached.opcode === opcode) return cached.bytes;
+    // A new array may still carry the same messages as one already sent (each joining client's ring replay).
+    const payloads = batch.map((m) => m.payload);
+    let bytes = this.get(payloads, opcode) ?? null;
+    if (!bytes) {
+      const frames = payloads.map((p) => this.#frames.frame(p, opcode));
+      if (framesLength(frames) <= limit) bytes = this.build(payloads, frames, opcode);
+    }
+    this.#byBatch.set(batch, { opcode, bytes });
     return bytes;
   }
 

@@ -71,6 +71,25 @@ export class WsWriter {
     return this.#checkWatermark();
   }
 
+  /**
+   * Sends a hub batch, one frame per message. The hub gives one frozen batch array to every
+   * caught-up subscriber of a channel, so its bytes are built once and each further socket costs
+   * one lookup and one write.
+   */
+  sendMessages(batch: readonly { readonly payload: Uint8Array }[], binary = false): boolean {
+    if (this.#ws.readyState !== 1 || batch.length === 0) return this.#ws.readyState === 1;
+    const opcode = binary ? Opcode.binary : Opcode.text;
+    const shared = this.#senderIdle() ? sharedBatches.ofMessages(batch, opcode, COALESCE_LIMIT) : null;
+    if (shared) {
+      this.#raw!.write(shared);
+      return this.#checkWatermark();
+    }
+    return this.sendBatch(
+      batch.map((m) => m.payload),
+      binary,
+    );
+  }
+
   send(payload: Uint8Array | string, binary = false): boolean {
     return this.sendBatch([payload], binary);
   }
