@@ -3,7 +3,7 @@
  * wait, and read RSS from /proc (summed over a process and its descendants, for nginx's workers).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /** Every child the bench started; stopped on exit whatever happens. */
@@ -16,9 +16,12 @@ const children = new Set();
 export function spawnPinned(core, cmd, args, { cwd, env, onLine } = {}) {
   const child = spawn('taskset', ['-c', String(core), cmd, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   const tail = [];
+  // Diagnostics: BENCH_CHILD_LOG=<file> appends every line the children print (e.g. --trace-gc output).
+  const logFile = process.env.BENCH_CHILD_LOG;
   const keep = (line) => {
     tail.push(line);
     if (tail.length > 40) tail.shift();
+    if (logFile) appendFileSync(logFile, `${child.pid} ${line}\n`);
   };
   child.lineListeners = new Set();
   if (onLine) child.lineListeners.add(onLine);

@@ -69,7 +69,9 @@ export async function startStreamHub({ size, profile, config, env }) {
   writeFileSync(configFile, JSON.stringify(config ?? streamhubConfig(), null, 2));
   const profDir = join(BENCH_DIR, 'results', 'prof');
   if (profile) mkdirSync(profDir, { recursive: true });
-  const nodeArgs = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', 'src/main.ts', '--config', configFile];
+  // Diagnostics: BENCH_SERVER_NODE_ARGS="--trace-gc" adds node flags to StreamHub's process.
+  const extraArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...extraArgs, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', 'src/main.ts', '--config', configFile];
   const child = spawnPinned(SERVER_CORE, process.execPath, nodeArgs, { cwd: ROOT_DIR, env: { ...cleanEnv(), ...env } });
   const up = await waitForLine(child, (v) => v.msg === 'StreamHub listening', 60_000, 'StreamHub start');
   const port = up.listeners.match.find((l) => l.name === 'ws')?.port ?? up.listeners.match[0].port;

@@ -2,9 +2,9 @@ import { Deque } from './deque.js';
 import type { Message } from './types.js';
 
 /**
- * One channel's live messages, handed as one shared, frozen array to every subscriber of the
- * channel that is caught up (DESIGN.md "Encode once": the same batch object lets the writer frame
- * and concatenate it once for all of them).
+ * Live messages of one channel handed to a subscriber as one frozen array. Every subscriber that
+ * has read the channel's log up to the same place gets the same object, so the writer frames and
+ * concatenates it once for all of them (DESIGN.md "Encode once").
  */
 export interface ChannelBatch {
   readonly channel: string;
@@ -27,35 +27,46 @@ export interface BatchReceiver {
 export interface FanOutChannel<S extends BatchReceiver> {
   readonly name: string;
   readonly dialect: string;
-  readonly subscribers: ReadonlySet<S>;
-  /** Live messages that arrived since the channel's current pass was sealed (at most `batchLimit`). */
+  /** Each subscriber and the absolute log position it has read up to. */
+  readonly members: Map<S, number>;
+  /** Live messages not yet read by every member; `log[0]` is at absolute position `base`. */
   log: Message[];
-  /** The pass in progress, if any: at most one per channel, so every subscriber sees the channel in order. */
+  base: number;
+  /** The pass in progress, if any: at most one per channel, so every member reads the log in order. */
   pass: ChannelPass<S> | null;
+  /** Batches built for the log's current end, by start position (shared by members that read up to the same place). */
+  batches: { end: number; byStart: Map<number, ChannelBatch> };
 }
 
 interface ChannelPass<S extends BatchReceiver> {
   readonly channel: FanOutChannel<S>;
-  readonly batch: ChannelBatch;
-  /** A live iterator over the channel's subscriber set: those who leave mid-pass are skipped, newcomers are visited. */
-  readonly visit: Iterator<S>;
+  /** The log's end when the pass began: every member has read at least this far once the pass is over. */
+  readonly startEnd: number;
+  /** A live iterator over the members: those who leave mid-pass are skipped, newcomers are visited. */
+  readonly visit: Iterator<[S, number]>;
   done: boolean;
 }
 
 export type DeliveredReport = (dialect: string, messages: number, bytes: number, oldestPublishedAt: number) => void;
 
+/** A new channel's fan-out fields. */
+export function emptyFanOutState(): Pick<FanOutChannel<never>, 'log' | 'base' | 'pass' | 'batches'> {
+  return { log: [], base: 0, pass: null, batches: { end: 0, byStart: new Map() } };
+}
+
 /**
- * Fan-out by channel pass instead of by per-subscriber queue push: a live message is appended
- * once to its channel's log; at the next flush the log is sealed into a batch and one pass visits
- * the channel's subscribers, each of which gets that same batch object. The cost per subscriber
- * per tick is one visit, whatever the number of messages (issue #8: "no per-subscriber allocation
- * per message"). A subscriber that is behind, paused or mid-replay takes the batch message by
- * message into its own bounded queue instead (HubSubscriber.receive).
+ * Fan-out by channel log and read positions instead of a push into every subscriber's queue: a
+ * live message is appended once to its channel's log, and a *pass* visits the channel's members,
+ * each of which reads everything from its position to the log's end as one batch. The cost per
+ * subscriber is one visit per pass, whatever the number of messages (issue #8: "no
+ * per-subscriber allocation per message"). A member that is behind, paused or mid-replay takes
+ * the batch message by message into its own bounded queue instead (HubSubscriber.receive).
  *
  * Passes run in FIFO order, sliced by a visit budget so that a pass over many thousand sockets
- * yields to I/O; messages arriving meanwhile wait in the log for the channel's next pass. The log
- * is bounded: when it reaches `batchLimit`, the channel's current pass is finished at once (no
- * yielding) and the log sealed, so memory stays bounded and input waits while output catches up.
+ * yields to I/O. A message arriving mid-pass is read by the members not yet visited in this pass
+ * and by the others in the next, so it waits at most about one pass, as with per-subscriber
+ * queues. The log is trimmed after each pass; when it reaches `batchLimit` the channel is caught
+ * up at once (no yielding), so memory stays bounded and input waits while output catches up.
  */
 export class FanOut<S extends BatchReceiver> {
   readonly #batchLimit: number;
@@ -73,22 +84,23 @@ export class FanOut<S extends BatchReceiver> {
     return this.#due.size > 0 || this.#passes.length > 0;
   }
 
-  /** Logs a live message for the channel's next pass. */
-  add(channel: FanOutChannel<S>, msg: Message): void {
-    channel.log.push(msg);
-    if (channel.log.length >= this.#batchLimit) {
-      if (channel.pass) this.#finish(channel.pass);
-      this.#seal(channel);
-    } else if (!channel.pass) {
-      this.#due.add(channel);
-    }
+  /** A new member reads from the log's current end (what came before reaches it through its replay). */
+  join(channel: FanOutChannel<S>, member: S): void {
+    channel.members.set(member, channel.base + channel.log.length);
   }
 
-  /** Runs passes for at most `budget` subscriber visits; returns the budget left. */
+  /** Logs a live message for the channel's members. */
+  add(channel: FanOutChannel<S>, msg: Message): void {
+    channel.log.push(msg);
+    if (channel.log.length >= this.#batchLimit) this.#catchUp(channel);
+    else if (!channel.pass) this.#due.add(channel);
+  }
+
+  /** Runs passes for at most `budget` member visits; returns the budget left. */
   run(budget: number): number {
     for (const channel of this.#due) {
       this.#due.delete(channel);
-      if (!channel.pass && channel.log.length > 0) this.#seal(channel);
+      if (!channel.pass && channel.log.length > 0) this.#begin(channel);
     }
     while (budget > 0) {
       const pass = this.#passes.peek();
@@ -100,18 +112,19 @@ export class FanOut<S extends BatchReceiver> {
     return budget;
   }
 
-  #seal(channel: FanOutChannel<S>): void {
+  #begin(channel: FanOutChannel<S>): void {
     this.#due.delete(channel);
-    const messages = channel.log;
-    channel.log = [];
-    const pass: ChannelPass<S> = { channel, batch: sealBatch(channel.name, messages), visit: channel.subscribers.values(), done: false };
+    const pass = this.#newPass(channel);
     channel.pass = pass;
     this.#passes.push(pass);
   }
 
-  /** Visits up to `budget` subscribers of the pass; when the pass ends, the channel's log (if any) becomes its next pass. */
+  #newPass(channel: FanOutChannel<S>): ChannelPass<S> {
+    return { channel, startEnd: channel.base + channel.log.length, visit: channel.members.entries(), done: false };
+  }
+
+  /** Visits up to `budget` members; when the pass is over, the log is trimmed and a new pass begins if messages came meanwhile. */
   #advance(pass: ChannelPass<S>, budget: number): number {
-    let shared = 0;
     while (budget > 0) {
       const next = pass.visit.next();
       if (next.done) {
@@ -119,35 +132,67 @@ export class FanOut<S extends BatchReceiver> {
         break;
       }
       budget -= 1;
-      if (next.value.receive(pass.batch)) shared += 1;
+      this.#visit(pass.channel, next.value[0], next.value[1]);
     }
-    this.#tally(pass, shared);
     return budget;
   }
 
-  /** Runs the rest of a pass without yielding (the channel's log is full). */
-  #finish(pass: ChannelPass<S>): void {
-    let shared = 0;
-    for (let next = pass.visit.next(); !next.done; next = pass.visit.next()) {
-      if (next.value.receive(pass.batch)) shared += 1;
+  #visit(channel: FanOutChannel<S>, member: S, read: number): void {
+    const end = channel.base + channel.log.length;
+    if (read >= end) return;
+    channel.members.set(member, end);
+    const batch = this.#batchFrom(channel, Math.max(read, channel.base), end);
+    if (member.receive(batch)) this.#report(channel.dialect, batch.messages.length, batch.bytes, batch.messages[0]!.publishedAt);
+  }
+
+  #batchFrom(channel: FanOutChannel<S>, start: number, end: number): ChannelBatch {
+    const memo = channel.batches;
+    if (memo.end !== end) {
+      memo.end = end;
+      memo.byStart.clear();
     }
-    this.#tally(pass, shared);
-    pass.done = true;
-    if (pass.channel.pass === pass) pass.channel.pass = null;
+    let batch = memo.byStart.get(start);
+    if (!batch) {
+      batch = sealBatch(channel.name, channel.log.slice(start - channel.base));
+      memo.byStart.set(start, batch);
+    }
+    return batch;
+  }
+
+  /** Visits every member not yet visited, without yielding. */
+  #finish(pass: ChannelPass<S>): void {
+    for (let next = pass.visit.next(); !next.done; next = pass.visit.next()) this.#visit(pass.channel, next.value[0], next.value[1]);
+    this.#end(pass);
   }
 
   #end(pass: ChannelPass<S>): void {
+    if (pass.done) return;
     pass.done = true;
     const channel = pass.channel;
     if (channel.pass !== pass) return;
     channel.pass = null;
-    if (channel.log.length > 0) this.#seal(channel);
+    // Every member has now read at least to where the pass began.
+    const drop = pass.startEnd - channel.base;
+    if (drop > 0) {
+      channel.log = channel.log.slice(drop);
+      channel.base = pass.startEnd;
+    }
+    if (channel.log.length > 0) this.#begin(channel);
+    else channel.batches.byStart.clear(); // an idle channel keeps no batch alive
   }
 
-  #tally(pass: ChannelPass<S>, shared: number): void {
-    if (shared === 0) return;
-    const { batch, channel } = pass;
-    this.#report(channel.dialect, shared * batch.messages.length, shared * batch.bytes, batch.messages[0]!.publishedAt);
+  /**
+   * The log is full: finish the pass under way (the members it had not visited read to the end),
+   * then one more for the members it had (each visit reads to the end), without yielding.
+   */
+  #catchUp(channel: FanOutChannel<S>): void {
+    for (let round = 0; round < 2; round++) {
+      if (!channel.pass) {
+        if (channel.log.length === 0) return;
+        this.#begin(channel);
+      }
+      this.#finish(channel.pass!);
+    }
   }
 }
 

@@ -402,6 +402,20 @@ describe('Hub fan-out by channel pass', () => {
     for (const sink of early) assert.deepEqual(sink.received, ['1', '2', '3']);
   });
 
+  it('a message arriving mid-pass is read by the subscribers not yet visited in this pass, the others get it in the next', async () => {
+    const { hub, publish } = await setup(undefined, { flushSliceSize: 1 });
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => new TestSink(id)) as [TestSink, TestSink, TestSink];
+    for (const sink of [a, b, c]) await hub.attach(sink, LIMITS).subscribe('t:mid');
+    await publish('t:mid', '1');
+    await tick(); // the pass has visited a
+    await publish('t:mid', '2');
+    for (let i = 0; i < 6; i++) await tick();
+    assert.deepEqual(a.batches, [['1'], ['2']]);
+    assert.deepEqual(b.batches, [['1', '2']], 'no waiting for a second pass');
+    assert.deepEqual(c.batches, [['1', '2']]);
+    assert.equal(b.raw[0], c.raw[0], 'members that read up to the same place share one batch');
+  });
+
   it('a subscriber that leaves mid-pass is not visited again', async () => {
     const { hub, publish } = await setup(undefined, { flushSliceSize: 1 });
     const sinks = ['a', 'b', 'c'].map((id) => new TestSink(id));

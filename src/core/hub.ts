@@ -1,5 +1,5 @@
 import { systemClock } from './clock.js';
-import { FanOut, type FanOutChannel } from './fan-out.js';
+import { FanOut, emptyFanOutState, type FanOutChannel } from './fan-out.js';
 import { HubSubscriber, type SubscriberHost } from './subscriber.js';
 import type {
   Broker,
@@ -47,7 +47,6 @@ interface DeliveryTally {
 }
 
 interface LocalChannel extends FanOutChannel<HubSubscriber> {
-  readonly subscribers: Set<HubSubscriber>;
   /** Resolves once the broker has registered this node's interest. */
   joined: Promise<void>;
   messagesIn: number;
@@ -140,7 +139,7 @@ export class Hub {
 
   /** Local subscriber count of one channel (no I/O). */
   subscriberCount(channel: string): number {
-    return this.#channels.get(channel)?.subscribers.size ?? 0;
+    return this.#channels.get(channel)?.members.size ?? 0;
   }
 
   stats(): HubStats {
@@ -149,7 +148,7 @@ export class Hub {
       channels.push({
         name: ch.name,
         dialect: ch.dialect,
-        subscribers: ch.subscribers.size,
+        subscribers: ch.members.size,
         messagesIn: ch.messagesIn,
         messagesSent: ch.messagesSent,
         lastOffset: ch.lastOffset,
@@ -192,8 +191,8 @@ export class Hub {
     channel.epoch = msg.epoch;
     channel.lastOffset = msg.offset;
     channel.messagesIn += 1;
-    channel.messagesSent += channel.subscribers.size;
-    // Logged once for the channel's next pass, not pushed to each subscriber (fan-out.ts).
+    channel.messagesSent += channel.members.size;
+    // Logged once; each subscriber reads it in the channel's pass (fan-out.ts), nothing is pushed per subscriber.
     this.#fanOut.add(channel, msg);
     this.#requestFlush();
   }
@@ -204,27 +203,26 @@ export class Hub {
       channel = {
         name,
         dialect: dialectOf(name),
-        subscribers: new Set(),
+        members: new Map(),
         joined: Promise.resolve(),
         messagesIn: 0,
         messagesSent: 0,
         lastOffset: 0,
         epoch: null,
-        log: [],
-        pass: null,
+        ...emptyFanOutState(),
       };
       this.#channels.set(name, channel);
       channel.joined = this.broker.subscribe(name);
     }
-    channel.subscribers.add(sub);
+    this.#fanOut.join(channel, sub);
     return channel.joined;
   }
 
   #leave(sub: HubSubscriber, name: string): void {
     const channel = this.#channels.get(name);
     if (!channel) return;
-    channel.subscribers.delete(sub);
-    if (channel.subscribers.size > 0) return;
+    channel.members.delete(sub);
+    if (channel.members.size > 0) return;
     this.#channels.delete(name);
     channel.log = [];
     if (!this.#closed) {

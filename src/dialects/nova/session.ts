@@ -133,6 +133,8 @@ export class NovaSession implements Sink {
 
   /** Writes hub messages one per frame (notes §2.4.7), closing with 1000 after `stream_ended`. */
   #write(batch: readonly Message[], droppedCount: number): boolean {
+    // The common case — no notice, nothing that may end the stream — shares the batch's wire bytes with every viewer.
+    if (droppedCount === 0 && !this.#ended && !batch.some(isPinned)) return this.#writer.sendMessages(batch);
     const frames: Uint8Array[] = [];
     if (droppedCount > 0) {
       frames.push(
@@ -281,4 +283,8 @@ export class NovaSession implements Sink {
     this.#subscriber.detach();
     this.deps.onClosed(this);
   }
+}
+
+function isPinned(msg: Message): boolean {
+  return msg.kind === 'pinned';
 }

@@ -73,6 +73,14 @@ describe('BatchCache.ofMessages', () => {
     assert.equal(cache.ofMessages([...ring], Opcode.text, 1024), first);
     assert.notEqual(cache.ofMessages([ring[0]!, ring[2]!, ring[1]!], Opcode.text, 1024), first);
   });
+  it('keeps a frozen (hub pass) batch by identity only, never by payload: overlapping pass batches must not pile up', () => {
+    const cache = new BatchCache(new FrameCache());
+    const log = [msg('p'), msg('q')];
+    const pass = Object.freeze([...log]);
+    const bytes = cache.ofMessages(pass, Opcode.text, 1024);
+    assert.equal(cache.ofMessages(pass, Opcode.text, 1024), bytes);
+    assert.equal(cache.get(log.map((m) => m.payload), Opcode.text), undefined);
+  });
   it('answers null over the limit, so the writer sends frame by frame instead of copying', () => {
     const cache = new BatchCache(new FrameCache());
     assert.equal(cache.ofMessages([msg('0123456789')], Opcode.text, 8), null);

@@ -121,12 +121,15 @@ export class BatchCache {
   ofMessages(batch: readonly { readonly payload: Uint8Array }[], opcode: Opcode, limit: number): Buffer | null {
     const cached = this.#byBatch.get(batch);
     if (cached && cached.opcode === opcode) return cached.bytes;
-    // A new array may still carry the same messages as one already sent (each joining client's ring replay).
     const payloads = batch.map((m) => m.payload);
-    let bytes = this.get(payloads, opcode) ?? null;
+    // A frozen array is the hub's pass batch (core/fan-out.ts), shared by identity; its overlapping
+    // siblings (same end, other starts) are not kept by payload, which would hold ring × batch bytes.
+    // Any other array may carry the same messages as one already sent (each joining client's ring replay).
+    const byPayload = !Object.isFrozen(batch);
+    let bytes = (byPayload ? this.get(payloads, opcode) : undefined) ?? null;
     if (!bytes) {
       const frames = payloads.map((p) => this.#frames.frame(p, opcode));
-      if (framesLength(frames) <= limit) bytes = this.build(payloads, frames, opcode);
+      if (framesLength(frames) <= limit) bytes = byPayload ? this.build(payloads, frames, opcode) : concatFrames(frames);
     }
     this.#byBatch.set(batch, { opcode, bytes });
     return bytes;
