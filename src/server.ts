@@ -52,6 +52,7 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
   const listener: ListenerSettings = {
     host: config.server.host,
     handshakeTimeoutMs: config.server.handshakeTimeoutMs,
+    listenBacklog: config.server.listenBacklog,
     trustedProxies: config.server.trustedProxies,
     tls: config.server.tls
       ? { cert: readFileSync(config.server.tls.certFile), key: readFileSync(config.server.tls.keyFile) }

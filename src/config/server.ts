@@ -13,6 +13,11 @@ export const serverSchema = z
     shutdownDeadlineMs: durationMs.default(10_000),
     /** An HTTP upgrade (or any request) must complete its headers within this time (slowloris guard). */
     handshakeTimeoutMs: durationMs.min(100).default(10_000),
+    /**
+     * Accept queue of every listening socket. A burst of connects beyond it loses SYNs, which
+     * clients retry only after 1 s. The kernel caps it at net.core.somaxconn.
+     */
+    listenBacklog: positiveInt.max(65_535).default(4096),
     /** Proxies whose X-Forwarded-For is trusted for the client IP: exact IPs or CIDR blocks. Empty: never trusted. */
     trustedProxies: z.array(z.string().min(1)).default([]),
     /**

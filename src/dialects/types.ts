@@ -7,6 +7,8 @@ export interface ListenerSettings {
   readonly trustedProxies: readonly string[];
   /** PEM contents, already read, when TLS is on. */
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
+  /** Accept queue length of each listening socket (default 4096; the kernel caps it at net.core.somaxconn). */
+  readonly listenBacklog?: number;
 }
 
 /** Everything a dialect may touch: no other dialect, no broker, no config object. */

@@ -81,6 +81,12 @@ describe('BatchCache.ofMessages', () => {
     assert.equal(cache.ofMessages(pass, Opcode.text, 1024), bytes);
     assert.equal(cache.get(log.map((m) => m.payload), Opcode.text), undefined);
   });
+  it('answers a batch of one message with that message\'s cached frame (no copy)', () => {
+    const frames = new FrameCache();
+    const cache = new BatchCache(frames);
+    const one = msg('solo');
+    assert.equal(cache.ofMessages([one], Opcode.text, 1024), frames.frame(one.payload, Opcode.text));
+  });
   it('answers null over the limit, so the writer sends frame by frame instead of copying', () => {
     const cache = new BatchCache(new FrameCache());
     assert.equal(cache.ofMessages([msg('0123456789')], Opcode.text, 8), null);

@@ -119,6 +119,11 @@ export class BatchCache {
    * frame by frame instead of copying that much.
    */
   ofMessages(batch: readonly { readonly payload: Uint8Array }[], opcode: Opcode, limit: number): Buffer | null {
+    if (batch.length === 1) {
+      // One message: its cached frame is already the wire bytes (no copy, nothing more to keep).
+      const frame = this.#frames.frame(batch[0]!.payload, opcode);
+      if (Buffer.isBuffer(frame)) return frame.length <= limit ? frame : null;
+    }
     const cached = this.#byBatch.get(batch);
     if (cached && cached.opcode === opcode) return cached.bytes;
     const payloads = batch.map((m) => m.payload);

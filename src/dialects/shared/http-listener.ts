@@ -61,7 +61,9 @@ export function createHttpListener(options: HttpListenerOptions): HttpListener {
     listen() {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
-        server.listen(options.port, settings.host, () => {
+        // A burst of connects (a stadium's viewers after a goal; bench S4) must not overflow the accept
+        // queue: a dropped SYN is retried by the client only after 1 s [RFC 6298 §2.1]. Node's default is 511.
+        server.listen({ port: options.port, host: settings.host, backlog: settings.listenBacklog ?? 4096 }, () => {
           server.off('error', reject);
           const address = server.address();
           resolve({ name: options.name, port: typeof address === 'object' && address ? address.port : options.port });
