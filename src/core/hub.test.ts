@@ -360,17 +360,22 @@ describe('Hub fan-out by channel pass', () => {
     assert.deepEqual(slow.received, ['1', '2', '3', '4']);
   });
 
-  it('a batch larger than a subscriber\'s queue bound goes through its queue (the bound and policy still apply)', async () => {
+  it('a writable subscriber takes a batch larger than its queue bound whole: a burst never costs a writable sink messages', async () => {
     const { hub, publish } = await setup();
     const small = new TestSink('small');
-    const big = new TestSink('big');
-    await hub.attach(small, { ...LIMITS, maxMessages: 2 }).subscribe('t:bound');
-    await hub.attach(big, LIMITS).subscribe('t:bound');
+    const smallSub = hub.attach(small, { ...LIMITS, maxMessages: 2, overflow: 'close' });
+    await smallSub.subscribe('t:bound');
     await Promise.all(numbers(4).map((s) => publish('t:bound', s)));
     await tick();
-    assert.deepEqual(big.batches, [numbers(4)]);
-    // Writable: the full queue is flushed early in chunks of its bound, nothing lost.
-    assert.deepEqual(small.batches, [['1', '2'], ['3', '4']]);
+    assert.deepEqual(small.batches, [numbers(4)]);
+    assert.equal(small.closedWith, null, 'not closed for overflow: its socket was writable');
+    // Paused, the same burst meets the bound and the policy.
+    small.writable = false;
+    await publish('t:bound', '5'); // delivered, and the sink is now paused
+    await tick();
+    await Promise.all(['6', '7', '8'].map((s) => publish('t:bound', s)));
+    await tick();
+    assert.deepEqual(small.closedWith, { code: 1008, reason: 'overflow' });
   });
 
   it('bounds a channel\'s log by channelBatchLimit: a pass is finished at once and nothing is lost or reordered', async () => {

@@ -32,9 +32,9 @@ export interface HubOptions {
    */
   readonly flushSliceSize?: number;
   /**
-   * Most live messages one channel collects for its next pass (default 4096). When a pass over
-   * slow-to-write sockets lets more pile up, that pass is finished at once before more input is
-   * read, so this bounds the memory of a channel's backlog.
+   * Most live messages a channel's log holds (default 4096; fan-out.ts). When passes over
+   * slow-to-write sockets let more pile up, the channel is caught up at once, before more input
+   * is read, so this bounds the memory of a channel's backlog.
    */
   readonly channelBatchLimit?: number;
 }

@@ -115,8 +115,10 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
 
   /**
    * Called once per pass of a channel this subscriber is in (fan-out.ts). Caught up — live on the
-   * channel, writable, nothing queued, the batch entirely new to it and within its queue bounds —
-   * it hands the shared batch straight to the sink; otherwise each message takes the queue path.
+   * channel, writable, nothing queued, the batch entirely new to it — it hands the shared batch
+   * straight to the sink, whatever its size: a writable sink never loses messages to a burst (the
+   * batch is shared, bounded by the channel's log, and the socket takes references, not copies).
+   * Otherwise each message takes the queue path, where the bounds and the overflow policy apply.
    */
   receive(batch: ChannelBatch): boolean {
     if (this.#closed) return false;
@@ -127,9 +129,7 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
       !this.#paused &&
       this.#queue.length === 0 &&
       batch.epoch !== null &&
-      (state.epoch !== batch.epoch || batch.firstOffset > state.lastOffset) &&
-      batch.messages.length <= this.#limits.maxMessages &&
-      batch.bytes <= this.#limits.maxBytes
+      (state.epoch !== batch.epoch || batch.firstOffset > state.lastOffset)
     ) {
       state.epoch = batch.epoch;
       state.lastOffset = batch.lastOffset;
