@@ -47,6 +47,13 @@ interface ChannelPass<S extends BatchReceiver> {
   done: boolean;
 }
 
+/** Shared-batch deliveries of one slice of a pass, reported once. */
+interface PassTally {
+  messages: number;
+  bytes: number;
+  oldestPublishedAt: number;
+}
+
 export type DeliveredReport = (dialect: string, messages: number, bytes: number, oldestPublishedAt: number) => void;
 
 /** A new channel's fan-out fields. */
@@ -114,17 +121,14 @@ export class FanOut<S extends BatchReceiver> {
 
   #begin(channel: FanOutChannel<S>): void {
     this.#due.delete(channel);
-    const pass = this.#newPass(channel);
+    const pass: ChannelPass<S> = { channel, startEnd: channel.base + channel.log.length, visit: channel.members.entries(), done: false };
     channel.pass = pass;
     this.#passes.push(pass);
   }
 
-  #newPass(channel: FanOutChannel<S>): ChannelPass<S> {
-    return { channel, startEnd: channel.base + channel.log.length, visit: channel.members.entries(), done: false };
-  }
-
   /** Visits up to `budget` members; when the pass is over, the log is trimmed and a new pass begins if messages came meanwhile. */
   #advance(pass: ChannelPass<S>, budget: number): number {
+    const tally: PassTally = { messages: 0, bytes: 0, oldestPublishedAt: Infinity };
     while (budget > 0) {
       const next = pass.visit.next();
       if (next.done) {
@@ -132,17 +136,26 @@ export class FanOut<S extends BatchReceiver> {
         break;
       }
       budget -= 1;
-      this.#visit(pass.channel, next.value[0], next.value[1]);
+      this.#visit(pass.channel, next.value[0], next.value[1], tally);
     }
+    this.#reportTally(pass.channel, tally);
     return budget;
   }
 
-  #visit(channel: FanOutChannel<S>, member: S, read: number): void {
+  #visit(channel: FanOutChannel<S>, member: S, read: number, tally: PassTally): void {
     const end = channel.base + channel.log.length;
     if (read >= end) return;
     channel.members.set(member, end);
     const batch = this.#batchFrom(channel, Math.max(read, channel.base), end);
-    if (member.receive(batch)) this.#report(channel.dialect, batch.messages.length, batch.bytes, batch.messages[0]!.publishedAt);
+    if (!member.receive(batch)) return;
+    // Counted here, reported once per slice of the pass (metrics cost stays flat under fan-out).
+    tally.messages += batch.messages.length;
+    tally.bytes += batch.bytes;
+    tally.oldestPublishedAt = Math.min(tally.oldestPublishedAt, batch.messages[0]!.publishedAt);
+  }
+
+  #reportTally(channel: FanOutChannel<S>, tally: PassTally): void {
+    if (tally.messages > 0) this.#report(channel.dialect, tally.messages, tally.bytes, tally.oldestPublishedAt);
   }
 
   #batchFrom(channel: FanOutChannel<S>, start: number, end: number): ChannelBatch {
@@ -161,7 +174,9 @@ export class FanOut<S extends BatchReceiver> {
 
   /** Visits every member not yet visited, without yielding. */
   #finish(pass: ChannelPass<S>): void {
-    for (let next = pass.visit.next(); !next.done; next = pass.visit.next()) this.#visit(pass.channel, next.value[0], next.value[1]);
+    const tally: PassTally = { messages: 0, bytes: 0, oldestPublishedAt: Infinity };
+    for (let next = pass.visit.next(); !next.done; next = pass.visit.next()) this.#visit(pass.channel, next.value[0], next.value[1], tally);
+    this.#reportTally(pass.channel, tally);
     this.#end(pass);
   }
 
@@ -197,7 +212,7 @@ export class FanOut<S extends BatchReceiver> {
 }
 
 /** Freezes the messages into a batch (sinks share it, so none may change it). */
-export function sealBatch(channel: string, messages: Message[]): ChannelBatch {
+function sealBatch(channel: string, messages: Message[]): ChannelBatch {
   const first = messages[0]!;
   const last = messages[messages.length - 1]!;
   let bytes = 0;
