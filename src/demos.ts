@@ -7,7 +7,7 @@ import type { Config } from './config/index.js';
 import type { Clock, Logger } from './core/index.js';
 import type { ElstatDialect, MatchDialect, NovaDialect, SpectraDialect } from './dialects/index.js';
 import type { Dialect, ListenerAddress } from './dialects/types.js';
-import { startMatchDemos } from './producers/match/index.js';
+import { DEMO_MATCH_IDS, replayStreamId, startMatchDemos } from './producers/match/index.js';
 import { startNovaDemo } from './producers/nova/demo.js';
 import { startSpectraDemo } from './producers/spectra/demo.js';
 
@@ -31,8 +31,8 @@ export function startDemos(w: DemoWiring): void {
   const { config, addresses, signal } = w;
   const loopback = (port: number) => `127.0.0.1:${port}`;
   if (w.match) {
-    const { speed, mock, statsbomb } = config.match.demo;
-    startMatchDemos(w.match, { dataDir: w.dataDir, speed, mock, statsbomb, log: w.log.child({ mod: 'producers.match' }), clock: w.clock }, signal);
+    const { speed, mock, statsbomb, statsbombDir, statsbombMatchId } = config.match.demo;
+    startMatchDemos(w.match, { dataDir: w.dataDir, speed, mock, statsbomb, statsbombDir, statsbombMatchId, log: w.log.child({ mod: 'producers.match' }), clock: w.clock }, signal);
   }
   if (w.nova) startNovaDemo((w.nova as NovaDialect).control, { streamId: DEMO_NOVA_STREAM, clock: w.clock }, signal);
   const ingest = addresses.spectra?.find((a) => a.name === 'ingest');
@@ -49,5 +49,7 @@ export function startDemos(w: DemoWiring): void {
     });
     w.elstat.addServices(services);
   }
-  w.log.info({ match: ['demo', 'fifa-wc-2022-final-arg-fra'], nova: DEMO_NOVA_STREAM, spectra: DEMO_SPECTRA_GROUP }, 'demo producers started');
+  const { mock, statsbomb } = config.match.demo;
+  const matchIds = w.match ? [...(mock ? [DEMO_MATCH_IDS.mock] : []), ...(statsbomb ? [replayStreamId(config.match.demo)] : [])] : [];
+  w.log.info({ match: matchIds, nova: DEMO_NOVA_STREAM, spectra: DEMO_SPECTRA_GROUP }, 'demo producers started');
 }

@@ -1,9 +1,11 @@
 /**
  * Entry point: parse the configuration once, start StreamHub, and shut down gracefully on
- * SIGTERM/SIGINT (stop accepting, close clients with 1001, drain within the deadline).
+ * SIGTERM/SIGINT (stop accepting, end the clients over the drain window, exit within the deadline:
+ * docs/deployment.md §8).
  */
 import { ConfigError, parseConfig } from './config/index.js';
-import { createLogger } from './log.js';
+import { renderBanner } from './banner.js';
+import { createLogger, resolveLogFormat } from './log.js';
 import { startStreamHub } from './server.js';
 import { isPrimaryOfWorkers, runPrimary, workerIndex } from './workers.js';
 
@@ -18,7 +20,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const rootLog = createLogger({ level: config.server.logLevel });
+  const format = resolveLogFormat(config.server.logFormat, process.stdout.isTTY === true);
+  const rootLog = createLogger({ level: config.server.logLevel, format });
   if (isPrimaryOfWorkers(config)) return runPrimary(config, rootLog);
   const worker = workerIndex(process.env);
   const log = config.server.workers > 1 ? rootLog.child({ worker }) : rootLog;
@@ -26,6 +29,8 @@ async function main(): Promise<void> {
   const effective = worker > 0 && config.server.demo ? { ...config, server: { ...config.server, demo: false } } : config;
   const server = await startStreamHub(effective, { log });
   log.info({ listeners: server.addresses, broker: server.hub.broker.name }, 'StreamHub listening');
+  // A person at a terminal gets what to open; JSON consumers get only JSON lines. Worker 0 speaks for all.
+  if (format === 'pretty' && worker === 0) process.stdout.write(renderBanner({ config: effective, addresses: server.addresses, broker: server.hub.broker.name }));
 
   let stopping = false;
   const stop = (signal: string) => {

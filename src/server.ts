@@ -8,6 +8,7 @@ import { createOperatorListener, type Publisher } from './admin/operator.js';
 import { createBroker } from './brokers/index.js';
 import type { ClusterDialectDeps, ClusterServices } from './cluster/index.js';
 import type { Config } from './config/index.js';
+import { effectiveAcceptPerIpMax } from './config/server.js';
 import { Hub, randomIds, systemClock, type Clock, type Logger } from './core/index.js';
 import {
   createElstatDialect,
@@ -19,11 +20,13 @@ import {
   type MatchDialect,
   type SpectraDialect,
 } from './dialects/index.js';
+import { ConnectionRate } from './dialects/shared/connection-rate.js';
 import type { HttpListener } from './dialects/shared/http-listener.js';
 import type { Dialect, DialectContext, ListenerAddress, ListenerSettings } from './dialects/types.js';
 import { CloseReasons } from './errors.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
 import { startDemos } from './demos.js';
+import { throttleRepeats } from './util/throttled-log.js';
 import { matchViewerRoutes } from './web/match-viewer/index.js';
 
 export interface StreamHub {
@@ -31,9 +34,15 @@ export interface StreamHub {
   readonly hub: Hub;
   readonly metrics: Metrics;
   readonly dialects: ReadonlyMap<string, Dialect>;
+  /** The node's new-connection rate (`server.connectionRate`): refusals and admissions per dialect and second. */
+  readonly connectionRate: ConnectionRate;
   /** Bound ports, by dialect name (and `operator`). */
   readonly addresses: Readonly<Record<string, readonly ListenerAddress[]>>;
-  /** Stops accepting, closes clients with 1001, drains within the deadline, closes the broker. Idempotent. */
+  /**
+   * Stops accepting, ends the clients spread over `server.shutdownDrainWindowMs` (each dialect the way
+   * its real clients reconnect: docs/deployment.md "Rolling deploys"), within the deadline, then
+   * closes the broker. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -45,20 +54,33 @@ export interface StartOptions {
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
 
 export async function startStreamHub(config: Config, options: StartOptions): Promise<StreamHub> {
-  const { log } = options;
   const clock = options.clock ?? systemClock;
+  // Issue 15 item 4: warnings that repeat per message or per connection are logged once, then counted.
+  const log = throttleRepeats(options.log, clock);
   const startedAt = Date.now();
   const metrics = createMetrics();
   const listener: ListenerSettings = {
     host: config.server.host,
     handshakeTimeoutMs: config.server.handshakeTimeoutMs,
     listenBacklog: config.server.listenBacklog,
+    // Never below twice a dialect's own per-IP cap, so the dialect gives its specified refusal first.
+    acceptPerIpMax: effectiveAcceptPerIpMax(config.server.acceptPerIpMax, [
+      config.match.perIpMax,
+      config.match.ingest.maxConnections,
+      config.nova.perIpMax,
+      config.relay.perIpMax,
+      config.elstat.perIpMax,
+      config.spectra.ingestPerIpMax,
+      config.spectra.outputPerIpMax,
+    ]),
+    ipv6CapPrefix: config.server.ipv6CapPrefix,
     trustedProxies: config.server.trustedProxies,
+    jsonBounds: { maxDepth: config.server.jsonMaxDepth, maxNodes: config.server.jsonMaxNodes },
     tls: config.server.tls
       ? { cert: readFileSync(config.server.tls.certFile), key: readFileSync(config.server.tls.keyFile) }
       : null,
   };
-  const broker = await createBroker({ redisUrl: config.server.redisUrl }, { clock, log: log.child({ mod: 'broker' }) });
+  const broker = await createBroker({ redisUrl: config.server.redisUrl, idempotencyWindowMs: config.server.idempotencyWindowMs, idempotencyMaxKeys: config.server.idempotencyMaxKeys }, { clock, log: log.child({ mod: 'broker' }) });
   // Scale-out: cluster-wide leases (relay publisher, elstat prober), caps and nova viewer counts in Redis.
   let cluster: ClusterServices | null = null;
   let deps: ClusterDialectDeps | null = null;
@@ -76,7 +98,15 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
   });
   await hub.start();
 
-  const context = (name: string): DialectContext => ({ hub, clock, ids: randomIds, listener, log: log.child({ mod: `dialect.${name}` }) });
+  // Issue 15 item 7: one new-connection budget per node; workers share the node's ports, so each takes its share.
+  const connectionRate = new ConnectionRate(connectionRateOptions(config, clock));
+  const context = (name: string): DialectContext => ({
+    hub,
+    clock,
+    ids: randomIds,
+    listener: { ...listener, connectionRate: connectionRate.gate(name) },
+    log: log.child({ mod: `dialect.${name}` }),
+  });
   const dialects = new Map<string, Dialect>();
   if (config.match.enabled) dialects.set('match', createMatchDialect(context('match'), config.match, deps?.match));
   if (config.nova.enabled) {
@@ -93,7 +123,7 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
   if (match) for (const [path, handler] of matchViewerRoutes(match.routes.get('/'))) match.routes.set(path, handler);
   // POST /api/publish goes through a dialect's own validated publish where it has one.
   const publishers: Record<string, Publisher> = {};
-  if (match) publishers.match = (name, data) => match.publish(name, data as object);
+  if (match) publishers.match = (name, data, key) => match.publish(name, data as object, key);
 
   const addresses: Record<string, ListenerAddress[]> = {};
   for (const [name, dialect] of dialects) addresses[name] = await dialect.listen();
@@ -107,6 +137,7 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
       dashboardMaxChannels: config.operator.dashboardMaxChannels,
       maxPublishBytes: config.operator.maxPublishBytes,
       publishRetention: config.operator.publishRetention,
+      publishInflight: config.operator.publishInflight,
       publishers,
       settings: listener,
       hub,
@@ -119,6 +150,7 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
   }
   metrics.bind({
     hubStats: () => hub.stats(),
+    rateLimited: () => connectionRate.refusedByDialect(),
     connections: () => Object.fromEntries([...dialects].map(([name, d]) => [name, d.stats().connections])),
     dialectCloses: () =>
       Object.fromEntries(
@@ -151,20 +183,38 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
     hub,
     metrics,
     dialects,
+    connectionRate,
     addresses,
     close() {
       closing ??= (async () => {
         demos.abort();
         const deadline = config.server.shutdownDeadlineMs;
+        const window = Math.min(config.server.shutdownDrainWindowMs, deadline);
         await Promise.all([
-          ...[...dialects.values()].map((d) => d.close(CloseReasons.shutdown, deadline)),
+          ...[...dialects.values()].map((d) => d.close(CloseReasons.shutdown, deadline, window)),
           operator?.close(deadline),
         ]);
         await hub.close(CloseReasons.shutdown);
         await cluster?.close();
         metrics.close();
+        log.close();
       })();
       return closing;
     },
+  };
+}
+
+/** `server.connectionRate` for one process: with N workers sharing the node's ports, each admits 1/N. */
+function connectionRateOptions(config: Config, clock: Clock): ConstructorParameters<typeof ConnectionRate>[0] {
+  const { perSecond, burst, retryAfterMaxSeconds, byDialect } = config.server.connectionRate;
+  const share = (r: { perSecond: number; burst: number }) => ({
+    perSecond: r.perSecond / config.server.workers,
+    burst: Math.max(1, Math.floor(r.burst / config.server.workers)),
+  });
+  return {
+    node: perSecond > 0 ? share({ perSecond, burst }) : null,
+    byDialect: Object.fromEntries(Object.entries(byDialect).flatMap(([name, r]) => (r ? [[name, share(r)]] : []))),
+    retryAfterMaxSeconds,
+    clock,
   };
 }

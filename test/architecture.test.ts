@@ -87,6 +87,7 @@ it('each third-party package stays in its folder', () => {
     ioredis: (f) => inDir(f, 'brokers') || inDir(f, 'cluster'),
     jose: (f) => inDir(f, 'auth') || inDir(f, 'dialects/nova'),
     pino: (f) => f === 'log.ts',
+    'pino-pretty': (f) => f === 'log.ts',
     'prom-client': (f) => inDir(f, 'metrics'),
     zod: (f) => inDir(f, 'config') || /^dialects\/[^/]+\/(spec|codec|schema)[^/]*\.ts$/.test(f) || inDir(f, 'dialects/spectra'),
   };

@@ -21,7 +21,8 @@ const INGEST_TOKEN = 'bench-ingest-token';
 /** Settings the bench gives StreamHub (reported in the results). */
 export function streamhubConfig() {
   return {
-    server: { host: '127.0.0.1', logLevel: 'info', demo: false, handshakeTimeoutMs: 60_000 },
+    // connection storms are what S1 and S4 measure: no new-connection rate limit (server.connectionRate)
+    server: { host: '127.0.0.1', logLevel: 'info', demo: false, handshakeTimeoutMs: 60_000, connectionRate: { perSecond: 0 } },
     operator: { enabled: false },
     nova: { enabled: false },
     relay: { enabled: false },

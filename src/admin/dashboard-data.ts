@@ -2,7 +2,9 @@
  * The dashboard's JSON (`GET /api/dashboard`): counts, running totals, channel names and broker
  * health. It is served without a token by default, so it carries no secret: dialect stats pass
  * through `publicStats`, which keeps numbers, booleans and short strings and drops every key that
- * looks like a credential.
+ * looks like a credential. Channel names are listed only for the admin token (issue 20): a nova
+ * stream id is what nova refuses to reveal without a JWT, and a relay channel name is half of
+ * what a receiver needs; without the token the body carries counts only.
  */
 import type { Hub, HubStats } from '../core/index.js';
 import type { Dialect } from '../dialects/types.js';
@@ -15,6 +17,11 @@ export interface DashboardSources {
   readonly startedAt: number;
   /** Most channels listed (busiest first). */
   readonly maxChannels: number;
+}
+
+export interface DashboardView {
+  /** True only for a request with the admin token: list channels by name. */
+  readonly names: boolean;
 }
 
 /** Keys never exposed, whatever a dialect puts in its stats. */
@@ -43,7 +50,7 @@ export function publicStats(value: unknown, depth = 0): unknown {
 }
 
 /** The body of `GET /api/dashboard`. Cheap: no I/O, one pass over the channels. */
-export function dashboardBody(src: DashboardSources) {
+export function dashboardBody(src: DashboardSources, view: DashboardView) {
   const hub = src.hub.stats();
   const traffic = src.metrics.traffic();
   const perDialect = new Map<string, { channels: number; subscriptions: number }>();
@@ -65,7 +72,7 @@ export function dashboardBody(src: DashboardSources) {
     const queued = hub.queuedByDialect[d.name] ?? 0;
     return { name: d.name, stats, traffic: traffic[d.name] ?? empty, queued, ...(perDialect.get(d.name) ?? { channels: 0, subscriptions: 0 }) };
   });
-  const channels = [...hub.channels]
+  const channels = !view.names ? [] : [...hub.channels]
     .sort((a, b) => b.subscribers - a.subscribers || b.messagesIn - a.messagesIn || a.name.localeCompare(b.name))
     .slice(0, src.maxChannels)
     .map((c) => ({
@@ -85,6 +92,8 @@ export function dashboardBody(src: DashboardSources) {
     hub: hubSummary(hub),
     dialects,
     channels,
+    /** True when names were left out: `hub.channels_total` and each dialect's `channels` still count them. */
+    channels_hidden: !view.names,
   };
 }
 

@@ -6,9 +6,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { operatorSchema } from '../config/server.js';
-import type { Hub, Logger, RetentionPolicy } from '../core/index.js';
+import { systemClock, type Hub, type Logger, type RetentionPolicy } from '../core/index.js';
+import { LogThrottle } from '../util/log-throttle.js';
 import { createHttpListener, type HttpListener } from '../dialects/shared/http-listener.js';
-import { sendJson } from '../dialects/shared/http-reply.js';
+import { bearerToken, sendJson } from '../dialects/shared/http-reply.js';
+import { RequestBudget, type RequestBudgetSettings } from '../dialects/shared/request-budget.js';
 import type { Dialect, ListenerSettings } from '../dialects/types.js';
 import type { Metrics } from '../metrics/registry.js';
 import { dashboardAssets } from '../web/dashboard/index.js';
@@ -41,6 +43,8 @@ export interface OperatorOptions {
   readonly maxPublishBytes?: number;
   /** Default `operator.publishRetention` (100 messages, 1 MiB, idle 1 h). */
   readonly publishRetention?: RetentionPolicy;
+  /** Default `operator.publishInflight` (256 requests, 16 MiB, 1,024 waiting up to 5 s). */
+  readonly publishInflight?: RequestBudgetSettings;
 }
 
 const DEFAULTS = operatorSchema.parse(undefined);
@@ -53,7 +57,10 @@ export function createOperatorListener(options: OperatorOptions): HttpListener {
     publishers: options.publishers ?? {},
     retention: options.publishRetention ?? DEFAULTS.publishRetention,
     maxBytes: options.maxPublishBytes ?? DEFAULTS.maxPublishBytes,
+    jsonBounds: options.settings.jsonBounds,
     log: options.log,
+    logThrottle: new LogThrottle(options.log, { clock: systemClock }),
+    budget: new RequestBudget(options.publishInflight ?? DEFAULTS.publishInflight, systemClock),
   };
   const dashboard = {
     hub: options.hub,
@@ -86,9 +93,13 @@ export function createOperatorListener(options: OperatorOptions): HttpListener {
       case '/api/status':
         if (!authorised(options.adminToken, req, res)) return;
         return sendJson(res, 200, statusBody(options));
-      case '/api/dashboard':
-        if (!publicDashboard && !authorised(options.adminToken, req, res)) return;
-        return sendJson(res, 200, dashboardBody(dashboard), { 'cache-control': 'no-store' });
+      case '/api/dashboard': {
+        // Public: counts for anyone, names only with the admin token; a token that is sent must be
+        // right (401), so the page can tell the operator. Not public: the token is needed for both.
+        const names = !publicDashboard || bearerToken(req) !== null;
+        if (names && !authorised(options.adminToken, req, res)) return;
+        return sendJson(res, 200, dashboardBody(dashboard, { names }), { 'cache-control': 'no-store' });
+      }
       default: {
         const asset = assets.get(path);
         if (asset) return serveAsset(req, res, asset, DASHBOARD_CSP);

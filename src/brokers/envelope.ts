@@ -34,6 +34,11 @@ export const KIND_CODES = { data: 0, snapshot: 1, pinned: 2, volatile: 3, reset:
 >;
 const KINDS: readonly MessageKind[] = ['data', 'snapshot', 'pinned', 'volatile', 'reset'];
 
+/** The kind of a code (as the publish script returns it for a repeated idempotency key); `data` for an unknown one. */
+export function kindOfCode(code: number): MessageKind {
+  return KINDS[code] ?? 'data';
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

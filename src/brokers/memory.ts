@@ -1,5 +1,6 @@
 import {
   RetainedChannel,
+  isIdempotencyKey,
   randomIds,
   systemClock,
   type Broker,
@@ -11,13 +12,18 @@ import {
   type Message,
   type Payload,
   type PublishOptions,
+  type PublishedMessage,
 } from '../core/index.js';
+import { ErrorCode, StreamHubError } from '../errors.js';
+import { IDEMPOTENCY_DEFAULTS, IdempotencyWindow, type IdempotencyLimits } from './idempotency-window.js';
 
 export interface MemoryBrokerOptions {
   readonly clock?: Clock;
   readonly ids?: IdSource;
   /** How often idle channels are looked for and forgotten (their retention's `idleTtlMs`). */
   readonly sweepIntervalMs?: number;
+  /** Idempotency keys: window and per-channel bound (default 5 min, 10 000 keys). */
+  readonly idempotency?: Partial<IdempotencyLimits>;
 }
 
 /**
@@ -33,6 +39,8 @@ export class MemoryBroker implements Broker {
   readonly #ttl = new Map<string, number>();
   readonly #interest = new Set<string>();
   readonly #sweepIntervalMs: number;
+  readonly #idempotency: IdempotencyLimits;
+  readonly #keys = new Map<string, IdempotencyWindow>();
   #deliver: ((msg: Message) => void) | null = null;
   #sweepTimer: unknown = null;
   #closed = false;
@@ -41,6 +49,7 @@ export class MemoryBroker implements Broker {
     this.#clock = options.clock ?? systemClock;
     this.#epoch = (options.ids ?? randomIds).epoch();
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 5_000;
+    this.#idempotency = { ...IDEMPOTENCY_DEFAULTS, ...options.idempotency };
   }
 
   async start(deliver: (msg: Message) => void): Promise<void> {
@@ -48,14 +57,19 @@ export class MemoryBroker implements Broker {
     this.#scheduleSweep();
   }
 
-  async publish(channel: string, payload: Payload, options: PublishOptions): Promise<Message> {
+  async publish(channel: string, payload: Payload, options: PublishOptions): Promise<PublishedMessage> {
     if (this.#closed) throw new Error('broker closed');
+    const now = this.#clock.now();
+    const key = options.idempotencyKey;
+    if (key !== undefined) {
+      const original = this.#seen(channel, key, now);
+      if (original) return Object.freeze({ channel, ...original, payload, duplicate: true });
+    }
     let retained = this.#channels.get(channel);
     if (!retained) {
       retained = new RetainedChannel(channel, this.#epoch);
       this.#channels.set(channel, retained);
     }
-    const now = this.#clock.now();
     const position = retained.nextPosition();
     const msg: Message = Object.freeze({
       channel,
@@ -67,6 +81,7 @@ export class MemoryBroker implements Broker {
       payload,
     });
     retained.retain(msg, options.retention);
+    if (key !== undefined) this.#remember(channel, key, msg);
     this.#ttl.set(channel, options.retention.idleTtlMs);
     // Deliver on a microtask: the publisher's await resolves first, and per-channel order is kept.
     if (this.#interest.has(channel)) queueMicrotask(() => this.#deliver?.(msg));
@@ -111,8 +126,25 @@ export class MemoryBroker implements Broker {
       if (ttl > 0 && now - retained.lastPublishAt >= ttl) {
         this.#channels.delete(name);
         this.#ttl.delete(name);
+        this.#keys.delete(name); // as in Redis, where the keys expire with the channel's data
       }
     }
+  }
+
+  /** The original publish of an idempotency key inside the window (issue 15 item 3). */
+  #seen(channel: string, key: string, now: number) {
+    if (!isIdempotencyKey(key)) throw new StreamHubError(ErrorCode.invalidMessage, 'idempotency key must be 1-128 printable ASCII characters');
+    return this.#keys.get(channel)?.find(key, now);
+  }
+
+  #remember(channel: string, key: string, msg: Message): void {
+    let window = this.#keys.get(channel);
+    if (!window) {
+      window = new IdempotencyWindow(this.#idempotency);
+      this.#keys.set(channel, window);
+    }
+    const { offset, epoch, kind, time, publishedAt } = msg;
+    window.remember(key, { offset, epoch, kind, time, publishedAt });
   }
 
   #scheduleSweep(): void {

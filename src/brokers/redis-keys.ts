@@ -11,6 +11,10 @@ export interface ChannelKeys {
   readonly snapshot: string;
   /** List: pinned envelopes, oldest first. */
   readonly pinned: string;
+  /** Hash: idempotency key → `<offset> <kind code> <time> <publishedAt>` of its publish (issue 15 item 3). */
+  readonly idempotency: string;
+  /** Sorted set: idempotency key scored by its offset, i.e. in publish order (the window and the bound forget the oldest). */
+  readonly idempotencyAge: string;
   /** Pub/sub channel the envelopes are published on. */
   readonly topic: string;
 }
@@ -22,6 +26,8 @@ export function channelKeys(prefix: string, channel: string): ChannelKeys {
     ring: `${base}:ring`,
     snapshot: `${base}:snap`,
     pinned: `${base}:pin`,
+    idempotency: `${base}:idem`,
+    idempotencyAge: `${base}:idemt`,
     topic: `${prefix}pub:${channel}`,
   };
 }

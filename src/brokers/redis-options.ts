@@ -23,6 +23,12 @@ export interface RedisBrokerOptions {
   readonly gapFillBatch?: number;
   /** Most live messages held per channel while its gap is being filled. Default 10 000. */
   readonly maxPendingDuringFill?: number;
+  /** Most publishes held after a reconnect until the data identity is checked (past it they fail). Default 10 000. */
+  readonly maxPendingPublishes?: number;
+  /** How long an idempotency key is remembered per channel (issue 15 item 3). Default 300 000 ms. */
+  readonly idempotencyWindowMs?: number;
+  /** Most idempotency keys remembered per channel (the oldest is forgotten first). Default 10 000. */
+  readonly idempotencyMaxKeys?: number;
 }
 
 /** Documented defaults (src/brokers/REDIS.md "Settings"). */
@@ -34,6 +40,9 @@ export const DEFAULTS = {
   reconnectMaxDelayMs: 2_000,
   gapFillBatch: 1_000,
   maxPendingDuringFill: 10_000,
+  maxPendingPublishes: 10_000,
+  idempotencyWindowMs: 300_000,
+  idempotencyMaxKeys: 10_000,
 } as const;
 
 /** Lua numbers are doubles and cannot carry Infinity; anything unbounded is clamped to this. */
@@ -55,6 +64,8 @@ export interface RedisBrokerSettings {
   readonly streamMaxLen: number;
   readonly gapFillBatch: number;
   readonly maxPendingDuringFill: number;
+  readonly maxPendingPublishes: number;
+  readonly idempotency: { readonly windowMs: number; readonly maxKeys: number };
   /** Options shared by both ioredis connections. */
   readonly connection: RedisOptions;
 }
@@ -69,6 +80,11 @@ export function redisBrokerSettings(options: RedisBrokerOptions): RedisBrokerSet
     streamMaxLen: positive('streamMaxLen', options.streamMaxLen ?? DEFAULTS.streamMaxLen),
     gapFillBatch: positive('gapFillBatch', options.gapFillBatch ?? DEFAULTS.gapFillBatch),
     maxPendingDuringFill: positive('maxPendingDuringFill', options.maxPendingDuringFill ?? DEFAULTS.maxPendingDuringFill),
+    maxPendingPublishes: positive('maxPendingPublishes', options.maxPendingPublishes ?? DEFAULTS.maxPendingPublishes),
+    idempotency: {
+      windowMs: positive('idempotencyWindowMs', options.idempotencyWindowMs ?? DEFAULTS.idempotencyWindowMs),
+      maxKeys: positive('idempotencyMaxKeys', options.idempotencyMaxKeys ?? DEFAULTS.idempotencyMaxKeys),
+    },
     connection: {
       lazyConnect: true,
       // Fail fast while disconnected instead of queueing without bound; publishers retry (STYLE.md rule 4).

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import type { MessageKind, Payload, PublishOptions } from '../core/index.js';
+import { isIdempotencyKey, type MessageKind, type Payload, type PublishOptions } from '../core/index.js';
+import { IDEMPOTENCY_DEFAULTS, type IdempotencyLimits } from './idempotency-window.js';
 import { ErrorCode, StreamHubError } from '../errors.js';
 import { KIND_CODES, MAX_CHANNEL_BYTES } from './envelope.js';
 import { channelKeys } from './redis-keys.js';
@@ -18,7 +19,7 @@ function load(command: string, file: string, keys: number): LuaScript {
 }
 
 /** The atomic publish step (redis-publish.lua): offset, retention, TTL and PUBLISH in one go. */
-export const PUBLISH_SCRIPT = load('streamhubPublish', './redis-publish.lua', 4);
+export const PUBLISH_SCRIPT = load('streamhubPublish', './redis-publish.lua', 6);
 /** The consistent history read (redis-history.lua). */
 export const HISTORY_SCRIPT = load('streamhubHistory', './redis-history.lua', 4);
 
@@ -65,17 +66,28 @@ export function publishCall(
   channel: string,
   payload: Payload,
   options: PublishOptions,
-  context: { readonly now: number; readonly streamMaxLen: number; readonly epoch: string; readonly topic?: string },
+  context: {
+    readonly now: number;
+    readonly streamMaxLen: number;
+    readonly epoch: string;
+    readonly topic?: string;
+    /** Window and bound of idempotency keys (default IDEMPOTENCY_DEFAULTS). */
+    readonly idempotency?: IdempotencyLimits;
+  },
 ): PublishCall {
   const kind = options.kind ?? 'data';
   const time = options.time ?? context.now;
   if (!Object.hasOwn(KIND_CODES, kind)) throw new StreamHubError(ErrorCode.invalidMessage, `unknown message kind ${String(kind)}`);
   if (!Number.isFinite(time)) throw new StreamHubError(ErrorCode.invalidMessage, 'message time must be a finite number');
   if (Buffer.byteLength(channel) > MAX_CHANNEL_BYTES) throw new StreamHubError(ErrorCode.invalidMessage, 'channel name too long');
+  const key = options.idempotencyKey;
+  if (key !== undefined && !isIdempotencyKey(key)) {
+    throw new StreamHubError(ErrorCode.invalidMessage, 'idempotency key must be 1-128 printable ASCII characters');
+  }
   const keys = channelKeys(prefix, channel);
   const r = options.retention;
   return {
-    keys: [keys.meta, keys.ring, keys.snapshot, keys.pinned],
+    keys: [keys.meta, keys.ring, keys.snapshot, keys.pinned, keys.idempotency, keys.idempotencyAge],
     args: [
       channel,
       context.topic ?? keys.topic,
@@ -90,6 +102,9 @@ export function publishCall(
       bound(r.maxPinned),
       bound(r.idleTtlMs),
       context.epoch,
+      key ?? '',
+      bound((context.idempotency ?? IDEMPOTENCY_DEFAULTS).windowMs),
+      Math.max(1, bound((context.idempotency ?? IDEMPOTENCY_DEFAULTS).maxKeys)),
     ],
     kind,
     time,

@@ -72,6 +72,18 @@ export class ChannelTail {
     this.#accept(msg);
   }
 
+  /**
+   * A message this node published, from the publish script's reply. Delivered only when it is the
+   * very next one (otherwise pub/sub or a fill brings it, and its pub/sub copy is dropped as a
+   * repeat): a message whose pub/sub copy never left Redis before Redis lost its data still reaches
+   * this node's subscribers (issue 15 item 1, counted at the producer's node).
+   */
+  onOwn(msg: Message): void {
+    if (this.#closed || this.#filling || !this.#started) return;
+    const next = msg.epoch === this.#epoch ? msg.offset === this.#last + 1 : msg.offset === 1;
+    if (next) this.#deliver(msg);
+  }
+
   /** After a reconnect: deliver whatever was published meanwhile, up to the channel's current top. */
   catchUp(): Promise<void> {
     if (this.#closed || !this.#started) return Promise.resolve();

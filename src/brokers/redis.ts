@@ -3,6 +3,7 @@ import {
   randomIds,
   systemClock,
   type Broker,
+  type BrokerEvents,
   type BrokerHealth,
   type ChannelHistory,
   type Clock,
@@ -12,9 +13,11 @@ import {
   type Message,
   type Payload,
   type PublishOptions,
+  type PublishedMessage,
 } from '../core/index.js';
+import { decodeEnvelope, kindOfCode } from './envelope.js';
+import type { IdempotencyLimits } from './idempotency-window.js';
 import { ErrorCode, StreamHubError } from '../errors.js';
-import { decodeEnvelope } from './envelope.js';
 import { channelKeys, channelOfTopic, instanceKey } from './redis-keys.js';
 import { defineScripts, PUBLISH_SCRIPT, publishCall, runScript } from './redis-scripts.js';
 import { readChannel, toHistory } from './redis-store.js';
@@ -53,8 +56,18 @@ export class RedisBroker implements Broker {
   readonly #joining = new Map<string, Promise<void>>();
   readonly #tailHost: TailHost;
   #deliver: ((msg: Message) => void) | null = null;
+  #events: BrokerEvents = {};
   #resubscribed = false;
   #instance: string | null = null;
+  /**
+   * False from a command-connection drop until the data identity is checked on the new connection.
+   * Publishes wait meanwhile (at most `maxPendingPublishes`), so that after a data loss the hub's
+   * republished snapshots are the first messages of the new epochs (issue 15 item 1).
+   */
+  #dataChecked = false;
+  readonly #awaitingCheck: Array<(ok: boolean) => void> = [];
+  readonly #maxPendingPublishes: number;
+  readonly #idempotency: IdempotencyLimits;
   readonly #counters = new RedisCounters();
   #errorLogged = false;
   #retryTimer: unknown = null;
@@ -71,6 +84,8 @@ export class RedisBroker implements Broker {
     this.#streamMaxLen = settings.streamMaxLen;
     this.#gapFillBatch = settings.gapFillBatch;
     this.#maxPending = settings.maxPendingDuringFill;
+    this.#maxPendingPublishes = settings.maxPendingPublishes;
+    this.#idempotency = settings.idempotency;
     this.#retryMs = settings.connection.commandTimeout ?? 5_000;
     const common = settings.connection;
     this.#cmd = new Redis(options.url, {
@@ -97,6 +112,9 @@ export class RedisBroker implements Broker {
       maxPending: this.#maxPending,
     };
     this.#cmd.on('ready', () => void this.#onCommandReady());
+    this.#cmd.on('close', () => {
+      this.#dataChecked = false;
+    });
     this.#sub.on('ready', () => void this.#onSubscriberReady());
     this.#sub.on('close', () => {
       this.#resubscribed = false;
@@ -106,28 +124,53 @@ export class RedisBroker implements Broker {
   }
 
   /** Connects both connections. Never throws for an unreachable Redis: the node starts degraded and keeps retrying. */
-  async start(deliver: (msg: Message) => void): Promise<void> {
+  async start(deliver: (msg: Message) => void, events: BrokerEvents = {}): Promise<void> {
     if (this.#started || this.#closed) return;
     this.#started = true;
     this.#deliver = deliver;
+    this.#events = events;
     const results = await Promise.allSettled([this.#cmd.connect(), this.#sub.connect()]);
     for (const r of results) {
       if (r.status === 'rejected') this.#log.warn({ err: (r.reason as Error).message }, 'redis not reachable at start; retrying');
     }
   }
 
-  async publish(channel: string, payload: Payload, options: PublishOptions): Promise<Message> {
+  async publish(channel: string, payload: Payload, options: PublishOptions): Promise<PublishedMessage> {
     if (this.#closed) throw new StreamHubError(ErrorCode.broker, 'broker closed');
+    // Connected but the data identity not yet checked: wait, in order, so nothing reaches a
+    // replaced data set before the hub has republished its snapshots there.
+    if (!this.#dataChecked && this.#cmd.status === 'ready') await this.#dataCheck();
     const now = this.#clock.now();
-    const call = publishCall(this.#prefix, channel, payload, options, { now, streamMaxLen: this.#streamMaxLen, epoch: this.#ids.epoch() });
-    let reply: [number, Buffer];
+    const call = publishCall(this.#prefix, channel, payload, options, {
+      now,
+      streamMaxLen: this.#streamMaxLen,
+      epoch: this.#ids.epoch(),
+      idempotency: this.#idempotency,
+    });
+    let reply: [number, Buffer] | [number, Buffer, number, number, Buffer, Buffer];
     try {
-      reply = (await runScript(this.#cmd, PUBLISH_SCRIPT, call.keys, call.args)) as [number, Buffer];
+      reply = (await runScript(this.#cmd, PUBLISH_SCRIPT, call.keys, call.args)) as typeof reply;
     } catch (err) {
       throw new StreamHubError(ErrorCode.broker, `redis publish failed: ${(err as Error).message}`, { cause: err });
     }
+    if (reply.length === 6) {
+      // A repeated idempotency key: the original's position; nothing was appended or published.
+      const [offset, epoch, , code, time, publishedAt] = reply;
+      return Object.freeze({
+        channel,
+        offset,
+        epoch: epoch.toString(),
+        kind: kindOfCode(code),
+        time: Number(time.toString()),
+        publishedAt: Number(publishedAt.toString()),
+        payload,
+        duplicate: true,
+      });
+    }
     const { kind, time } = call;
-    return Object.freeze({ channel, offset: reply[0], epoch: reply[1].toString(), kind, time, publishedAt: now, payload });
+    const msg: Message = Object.freeze({ channel, offset: reply[0], epoch: reply[1].toString(), kind, time, publishedAt: now, payload });
+    this.#tails.get(channel)?.onOwn(msg);
+    return msg;
   }
 
   async history(channel: string, query: HistoryQuery = {}): Promise<ChannelHistory> {
@@ -214,6 +257,7 @@ export class RedisBroker implements Broker {
     if (this.#closed) return;
     this.#closed = true;
     this.#deliver = null;
+    this.#releasePublishes(false);
     for (const tail of this.#tails.values()) tail.close();
     this.#tails.clear();
     if (this.#retryTimer !== null) this.#clock.clearTimeout(this.#retryTimer);
@@ -237,22 +281,46 @@ export class RedisBroker implements Broker {
     if (msg.channel === channel) tail.onLive(msg);
   }
 
+  /** Resolves once the data identity of the current connection is checked; rejects past the bound. */
+  #dataCheck(): Promise<void> {
+    if (this.#awaitingCheck.length >= this.#maxPendingPublishes) {
+      return Promise.reject(new StreamHubError(ErrorCode.broker, 'redis publish failed: too many publishes waiting for the reconnect'));
+    }
+    return new Promise((resolve, reject) =>
+      this.#awaitingCheck.push((ok) => (ok ? resolve() : reject(new StreamHubError(ErrorCode.broker, 'broker closed')))),
+    );
+  }
+
+  /** Lets the waiting publishes go, in the order they came. */
+  #releasePublishes(ok: boolean): void {
+    const waiting = this.#awaitingCheck.splice(0);
+    for (const release of waiting) release(ok);
+  }
+
   /** Redis data identity (SET NX on first use): a new value means a flush or a failover to an empty replica. */
   async #onCommandReady(): Promise<void> {
     this.#errorLogged = false;
     const reconnect = this.#commandReadies++ > 0;
+    let lost = false;
     try {
       const key = instanceKey(this.#prefix);
       await this.#cmd.set(key, this.#ids.epoch(), 'NX');
       const instance = await this.#cmd.get(key);
       if (this.#instance !== null && instance !== this.#instance) {
+        lost = true;
         this.#counters.dataLosses += 1;
         this.#log.warn({ before: this.#instance, now: instance }, 'redis data was lost: channels restart with new epochs');
       }
       this.#instance = instance;
     } catch (err) {
+      // Unknown: publishes go on rather than wait for the next reconnect; the loss, if any, goes unnoticed.
       this.#log.warn({ err: (err as Error).message }, 'redis instance check failed');
     }
+    if (this.#closed) return this.#releasePublishes(false);
+    this.#dataChecked = true;
+    // The hub's republished snapshots are sent here, synchronously, ahead of every waiting publish.
+    if (lost) this.#events.dataLost?.();
+    this.#releasePublishes(true);
     // The fills use this connection: after a reconnect, catch up what failed while it was down.
     if (reconnect && this.#resubscribed) this.#catchUpAll();
   }

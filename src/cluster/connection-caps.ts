@@ -5,11 +5,13 @@
  * at the last sync, so across nodes the caps can be overshot by what the other nodes admitted
  * within one `syncIntervalMs` (documented in docs/cluster.md).
  */
+import { capKey } from '../dialects/shared/client-ip.js';
 import type { CapExceeded } from '../dialects/shared/connection-limiter.js';
 import type { NodeTable } from './node-table.js';
 
 const TOTAL = 't';
-const ip = (address: string) => `i:${address}`;
+/** Counted as `ConnectionLimiter` counts: an IPv6 client by its /64 (the `server.ipv6CapPrefix` default). */
+const ip = (address: string) => `i:${capKey(address)}`;
 
 export class ClusterConnectionLimiter {
   readonly #table: NodeTable;

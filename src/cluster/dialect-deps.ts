@@ -19,11 +19,22 @@ export interface ClusterDialectDeps {
 }
 
 export function clusterDialectDeps(cluster: ClusterServices, config: Pick<Config, 'match'>): ClusterDialectDeps {
+  // Getters: a dialect's cluster service (caps table, viewer table, prober lease) exists and runs
+  // only once that dialect is created with it, so a disabled dialect costs nothing (issue 15 item 6).
   return {
     // seed 000: "Total cap: 5000 concurrent subscribers per origin": counted across nodes.
-    match: { limiter: cluster.limiter('match', config.match.perIpMax, config.match.totalMax) },
-    relay: { registry: cluster.relayRegistry },
-    elstat: { proberLeader: () => cluster.proberLeadership.isLeader() },
-    nova: cluster.viewerCounts,
+    get match() {
+      return { limiter: cluster.limiter('match', config.match.perIpMax, config.match.totalMax) };
+    },
+    get relay() {
+      return { registry: cluster.relayRegistry };
+    },
+    get elstat() {
+      const leadership = cluster.proberLeadership;
+      return { proberLeader: () => leadership.isLeader() };
+    },
+    get nova() {
+      return cluster.viewerCounts;
+    },
   };
 }

@@ -22,9 +22,9 @@ export interface ClusterServices {
   readonly settings: Omit<ClusterSettings, 'url'>;
   /** relay: `createRelayDialect(ctx, options, { registry })`. */
   readonly relayRegistry: RedisPublisherRegistry;
-  /** elstat: `createElstatDialect(ctx, options, { proberLeader: () => proberLeadership.isLeader() })`. */
+  /** elstat: `createElstatDialect(ctx, options, { proberLeader: () => proberLeadership.isLeader() })`. Competes from its first use. */
   readonly proberLeadership: RedisLeadership;
-  /** nova: `createNovaDialect(ctx, options, { viewerCounts })`. */
+  /** nova: `createNovaDialect(ctx, options, { viewerCounts })`. Syncs from its first use. */
   readonly viewerCounts: ClusterViewerCounts;
   /** A cluster-wide limiter for `dialect` (one per dialect; the same call twice returns the same one). */
   limiter(dialect: string, perIpMax: number, totalMax: number, isExempt?: (ip: string) => boolean): ClusterConnectionLimiter;
@@ -40,17 +40,23 @@ export function createClusterServices(options: ClusterOptions, log: Logger): Clu
   const settings = clusterSettings(options);
   const redis = createRedisClient(settings, log);
   const { keyPrefix, nodeId, leaseTtlMs, syncIntervalMs, nodeTtlMs } = settings;
+  let closed = false;
+  const ready = (): Promise<void> =>
+    redis.status === 'ready' ? Promise.resolve() : new Promise((done) => redis.once('ready', () => done()));
+  // Issue 15 item 6: a service starts when a dialect first asks for it (so a disabled dialect's
+  // table or lease never runs) and only once the connection is ready (a command sent before would
+  // fail at once: "Stream isn't writeable and enableOfflineQueue options is false").
+  const whenReady = (start: () => void) => void ready().then(() => closed || start());
   const tables: NodeTable[] = [];
   const table = (name: string) => {
     const t = new NodeTable(redis, { keyPrefix, table: name, nodeId, syncIntervalMs, nodeTtlMs, log });
     tables.push(t);
-    t.start();
+    whenReady(() => t.start());
     return t;
   };
   const relayRegistry = new RedisPublisherRegistry(redis, { keyPrefix, leaseTtlMs });
-  const proberLeadership = new RedisLeadership(redis, { keyPrefix, role: 'elstat-prober', nodeId, leaseTtlMs, log });
-  proberLeadership.start();
-  const viewerCounts = new ClusterViewerCounts(table('nova-viewers'));
+  let proberLeadership: RedisLeadership | null = null;
+  let viewerCounts: ClusterViewerCounts | null = null;
   const limiters = new Map<string, ClusterConnectionLimiter>();
   let closing: Promise<void> | null = null;
   const { url: _url, ...visible } = settings; // the URL may carry a password: never exposed
@@ -58,23 +64,32 @@ export function createClusterServices(options: ClusterOptions, log: Logger): Clu
     nodeId,
     settings: visible,
     relayRegistry,
-    proberLeadership,
-    viewerCounts,
+    get proberLeadership() {
+      if (!proberLeadership) {
+        const leadership = new RedisLeadership(redis, { keyPrefix, role: 'elstat-prober', nodeId, leaseTtlMs, log });
+        whenReady(() => leadership.start());
+        proberLeadership = leadership;
+      }
+      return proberLeadership;
+    },
+    get viewerCounts() {
+      viewerCounts ??= new ClusterViewerCounts(table('nova-viewers'));
+      return viewerCounts;
+    },
     limiter(dialect, perIpMax, totalMax, isExempt) {
       let limiter = limiters.get(dialect);
       if (!limiter) limiters.set(dialect, (limiter = new ClusterConnectionLimiter(table(`caps:${dialect}`), perIpMax, totalMax, isExempt)));
       return limiter;
     },
-    ready() {
-      return redis.status === 'ready' ? Promise.resolve() : new Promise((done) => redis.once('ready', () => done()));
-    },
+    ready,
     health() {
       const ok = redis.status === 'ready';
       return { ok, detail: ok ? `cluster node ${nodeId}` : `cluster redis ${redis.status}` };
     },
     close() {
       closing ??= (async () => {
-        await Promise.all([relayRegistry.close(), proberLeadership.stop(), ...tables.map((t) => t.stop())]);
+        closed = true;
+        await Promise.all([relayRegistry.close(), proberLeadership?.stop(), ...tables.map((t) => t.stop())]);
         redis.disconnect();
       })();
       return closing;

@@ -6,7 +6,13 @@
  */
 import type { Redis } from 'ioredis';
 
-const RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
+// A missing key is taken back: after Redis lost its data (a restart without persistence) nobody
+// else holds it, and giving the lease up would close a healthy relay publisher (issue 15 item 1).
+const RENEW =
+  "local v = redis.call('GET', KEYS[1]) " +
+  "if v == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end " +
+  "if v == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end " +
+  'return 0';
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
 /** A lease this node holds. */

@@ -18,11 +18,22 @@ export interface NodeTableOptions {
   readonly log: Logger;
 }
 
+/** The name a node's coordination connection carries (CLIENT SETNAME), so the others see it die. */
+export const nodeConnectionName = (nodeId: string) => `streamhub-cluster:${nodeId}`;
+
 export class NodeTable {
   readonly #redis: Redis;
   readonly #o: NodeTableOptions;
   readonly #local = new Map<string, number>();
   #others = new Map<string, number>();
+  /** Own counts as written plus the live others' as read, at the last sync: one consistent sum. */
+  #settled = new Map<string, number>();
+  /** False once CLIENT LIST was refused (an ACL): dead nodes then leave after `nodeTtlMs` only. */
+  #canListClients = true;
+  #earlyTimer: NodeJS.Timeout | null = null;
+  #syncAgain = false;
+  /** False until the first sync and after a failed one. */
+  #settledOk = false;
   readonly #listeners = new Set<(changed: readonly string[]) => void>();
   #timer: NodeJS.Timeout | null = null;
   #syncing = false;
@@ -46,6 +57,8 @@ export class NodeTable {
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    if (this.#earlyTimer) clearTimeout(this.#earlyTimer);
+    this.#earlyTimer = null;
     await this.#redis
       .multi()
       .del(this.#own())
@@ -70,7 +83,28 @@ export class NodeTable {
     return this.local(field) + (this.#others.get(field) ?? 0);
   }
 
-  /** Called after a sync with the fields whose other-nodes' sum moved. */
+  /**
+   * The sum as of the last sync: this node's counts as it wrote them plus the live other nodes' as
+   * it read them in the same round. It never holds a viewer twice when one moves from a dead node
+   * (issue 15 item 5: read together with `sum`, a dead node's stale count plus the newcomers here
+   * showed 40 viewers for 30); it lags a local change by one `requestSync`.
+   */
+  settled(field: string): number {
+    // Redis unreachable: nothing settles, so this node's own changes are counted as they happen.
+    return this.#settledOk ? (this.#settled.get(field) ?? 0) : this.sum(field);
+  }
+
+  /** Syncs soon (at most once per tenth of `syncIntervalMs`), so a local change settles quickly. */
+  requestSync(): void {
+    if (this.#earlyTimer || !this.#timer) return;
+    this.#earlyTimer = setTimeout(() => {
+      this.#earlyTimer = null;
+      void this.sync();
+    }, Math.max(1, Math.floor(this.#o.syncIntervalMs / 10)));
+    this.#earlyTimer.unref();
+  }
+
+  /** Called after a sync with the fields whose other-nodes' sum, or settled sum, moved. */
   onRemoteChange(listener: (changed: readonly string[]) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -82,13 +116,17 @@ export class NodeTable {
 
   /** One write of our counts and one read of everyone else's. Never rejects. */
   async sync(): Promise<void> {
-    if (this.#syncing) return;
+    if (this.#syncing) {
+      this.#syncAgain = true; // a change arrived while this round was in flight: one more round after it
+      return;
+    }
     this.#syncing = true;
     try {
       const own = this.#own();
+      const written = new Map(this.#local);
       const fields: (string | number)[] = ['_', 1];
-      for (const [field, n] of this.#local) fields.push(field, n);
-      const written = await this.#redis
+      for (const [field, n] of written) fields.push(field, n);
+      const reply = await this.#redis
         .multi()
         .del(own)
         .hset(own, ...(fields as [string, number]))
@@ -96,30 +134,66 @@ export class NodeTable {
         .sadd(this.#nodes(), this.#o.nodeId)
         .smembers(this.#nodes())
         .exec();
-      const members = (written?.[4]?.[1] as string[] | undefined) ?? [];
+      const members = (reply?.[4]?.[1] as string[] | undefined) ?? [];
       const others = members.filter((id) => id !== this.#o.nodeId);
-      const read = others.length === 0 ? [] : ((await others.reduce((p, id) => p.hgetall(this.#key(id)), this.#redis.pipeline()).exec()) ?? []);
+      const [read, connected] = await Promise.all([
+        others.length === 0 ? [] : others.reduce((p, id) => p.hgetall(this.#key(id)), this.#redis.pipeline()).exec().then((r) => r ?? []),
+        others.length === 0 ? null : this.#connectedNodes(),
+      ]);
       const sums = new Map<string, number>();
       const dead: string[] = [];
       read.forEach(([err, value], i) => {
         const entry = (err ? null : value) as Record<string, string> | null;
         if (!entry || entry._ === undefined) return void dead.push(others[i]!);
+        // Its process is gone (its connection closed: a SIGKILL, a crash): its counts leave the sum
+        // now, not when its entry expires `nodeTtlMs` later. The entry stays until then, in case it
+        // was only a reconnect.
+        if (connected && !connected.has(others[i]!)) return;
         for (const [field, raw] of Object.entries(entry)) {
           const n = Number(raw);
           if (field !== '_' && Number.isFinite(n) && n > 0) sums.set(field, (sums.get(field) ?? 0) + n);
         }
       });
       if (dead.length > 0) await this.#redis.srem(this.#nodes(), ...dead);
-      const changed = [...new Set([...sums.keys(), ...this.#others.keys()])].filter((f) => sums.get(f) !== this.#others.get(f));
+      const settled = new Map(sums);
+      for (const [field, n] of written) settled.set(field, (settled.get(field) ?? 0) + n);
+      const changed = [...new Set([...sums.keys(), ...this.#others.keys(), ...settled.keys(), ...this.#settled.keys()])].filter(
+        (f) => sums.get(f) !== this.#others.get(f) || settled.get(f) !== this.#settled.get(f),
+      );
       this.#others = sums;
+      this.#settled = settled;
+      this.#settledOk = true;
       this.#syncs += 1;
       if (changed.length > 0) for (const listener of this.#listeners) listener(changed);
     } catch (err) {
       // Redis unreachable: keep the last view of the others (caps stay as strict as they were) and retry.
       this.#failures += 1;
+      this.#settledOk = false;
       if (this.#failures === 1 || this.#failures % 60 === 0) this.#o.log.warn({ err: (err as Error).message, table: this.#o.table }, 'cluster counters: sync failed');
     } finally {
       this.#syncing = false;
+    }
+    if (this.#syncAgain && this.#timer) {
+      this.#syncAgain = false;
+      this.requestSync();
+    }
+  }
+
+  /** Node ids with an open coordination connection to Redis, or null when that cannot be known. */
+  async #connectedNodes(): Promise<Set<string> | null> {
+    if (!this.#canListClients) return null;
+    try {
+      const list = String(await this.#redis.call('CLIENT', 'LIST', 'TYPE', 'normal'));
+      const prefix = nodeConnectionName('');
+      const ids = new Set<string>();
+      for (const match of list.matchAll(/(?:^| )name=(\S*)/gm)) if (match[1]!.startsWith(prefix)) ids.add(match[1]!.slice(prefix.length));
+      return ids;
+    } catch (err) {
+      if (/NOPERM|unknown command/i.test((err as Error).message)) {
+        this.#canListClients = false;
+        this.#o.log.warn({ err: (err as Error).message }, 'cluster counters: CLIENT LIST refused; a dead node leaves the sums after nodeTtlMs');
+      }
+      return null;
     }
   }
 

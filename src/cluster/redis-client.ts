@@ -4,6 +4,7 @@
  */
 import { Redis } from 'ioredis';
 import type { Logger } from '../core/index.js';
+import { nodeConnectionName } from './node-table.js';
 
 /** Documented defaults (docs/cluster.md "Settings"). */
 export const CLUSTER_DEFAULTS = {
@@ -50,6 +51,8 @@ export function clusterSettings(options: ClusterOptions): ClusterSettings {
 export function createRedisClient(settings: ClusterSettings, log: Logger): Redis {
   const client = new Redis(settings.url, {
     lazyConnect: true,
+    // Named, so the other nodes see this node's death as its connection closing (node-table.ts).
+    connectionName: nodeConnectionName(settings.nodeId),
     // Fail fast while disconnected instead of queueing without bound; every caller retries on its own timer.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

@@ -39,6 +39,26 @@ export function queueSchema(defaults: {
     .prefault({});
 }
 
+/**
+ * The per-node budget of an HTTP publish API (issue 15 item 2, src/dialects/shared/request-budget.ts):
+ * requests over it wait (bounded), then get 503 with `Retry-After`.
+ */
+export function requestBudgetSchema(defaults: { maxBytes: number; maxCount: number; maxWaiting: number; maxWaitMs: number }) {
+  return z
+    .object({
+      /** Most bytes (declared body sizes) of requests being published at once. */
+      maxBytes: positiveInt.default(defaults.maxBytes),
+      /** Most requests being published at once. */
+      maxCount: positiveInt.default(defaults.maxCount),
+      /** Most requests waiting for room; past it: 503 at once. */
+      maxWaiting: nonNegativeInt.default(defaults.maxWaiting),
+      /** Longest wait for room; past it: 503 with `Retry-After`. */
+      maxWaitMs: durationMs.min(1).default(defaults.maxWaitMs),
+    })
+    .strict()
+    .prefault({});
+}
+
 /** Per-IP and total connection caps, counted per dialect (DESIGN.md "Defaults that protect"). */
 export function capsSchema(defaults: { perIpMax: number; totalMax: number }) {
   return {

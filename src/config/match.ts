@@ -1,5 +1,21 @@
 import { z } from 'zod';
+import { checkOpenDataFolder, SHIPPED_MATCH_ID } from '../producers/match/statsbomb/source.js';
 import { capsSchema, durationMs, port, positiveInt, queueSchema, type EnvBinding } from './common.js';
+
+/**
+ * A configured StatsBomb folder is read at start, so that a wrong path stops the boot (exit 2)
+ * naming the file rather than failing in the background on every loop (issue 14).
+ */
+function checkReplaySource(demo: { statsbomb: boolean; statsbombDir: string | null; statsbombMatchId: number }, ctx: z.RefinementCtx): void {
+  if (demo.statsbombDir === null) {
+    if (demo.statsbombMatchId !== SHIPPED_MATCH_ID) {
+      ctx.addIssue({ code: 'custom', path: ['statsbombMatchId'], message: `the shipped data holds only match ${SHIPPED_MATCH_ID}; set match.demo.statsbombDir (STREAMHUB_STATSBOMB_DIR) to a StatsBomb open-data folder` });
+    }
+    return;
+  }
+  if (!demo.statsbomb) return;
+  for (const problem of checkOpenDataFolder(demo.statsbombDir, demo.statsbombMatchId)) ctx.addIssue({ code: 'custom', path: ['statsbombDir'], message: problem });
+}
 
 /** The match dialect (seed 000, protocol-notes §1). */
 export const matchSchema = z
@@ -51,8 +67,13 @@ export const matchSchema = z
         reconnectJitter: z.number().min(0).max(1).default(0.25),
         /** Most producer connections accepted on /v1/ingest at once. */
         maxConnections: positiveInt.default(64),
-        /** Most publishes of one producer connection waiting for the broker; past it the producer is closed 1013. */
+        /**
+         * Most publishes of one producer connection waiting for the broker; at it the server stops
+         * reading that producer's socket until half have settled (backpressure, issue 15 item 2).
+         */
         maxInflight: positiveInt.default(1024),
+        /** Most bytes (as received) of one producer's publishes waiting for the broker; past it reading pauses likewise. */
+        maxInflightBytes: positiveInt.default(4 * 1024 * 1024),
       })
       .strict()
       .prefault({}),
@@ -64,8 +85,17 @@ export const matchSchema = z
         statsbomb: z.boolean().default(true),
         /** Replay speed factor (1 = real time). */
         speed: z.number().positive().max(1000).default(1),
+        /**
+         * Replay a whole match: a folder laid out as StatsBomb's open-data repository
+         * (`events/<id>.json`, `lineups/<id>.json`, optional `three-sixty/<id>.json`). Null: the
+         * shipped excerpt (`data/statsbomb/`, the 2022 final's first 4½ minutes). Checked at start.
+         */
+        statsbombDir: z.string().min(1).nullable().default(null),
+        /** The StatsBomb match replayed from `statsbombDir` (3869685: the 2022 World Cup final). */
+        statsbombMatchId: positiveInt.default(SHIPPED_MATCH_ID),
       })
       .strict()
+      .superRefine(checkReplaySource)
       .prefault({}),
   })
   .strict()
@@ -83,4 +113,6 @@ export const matchEnv: EnvBinding[] = [
   { name: 'STREAM_PRODUCER_URLS', path: 'match.ingest.producerUrls', type: 'list' },
   { name: 'STREAM_SUB_QUEUE_MAX', path: 'match.queue.maxMessages', type: 'int' },
   { name: 'STREAM_SUB_STALL_MS', path: 'match.queue.stallTimeoutMs', type: 'int' },
+  { name: 'STREAMHUB_STATSBOMB_DIR', path: 'match.demo.statsbombDir', type: 'nullable-string' },
+  { name: 'STREAMHUB_STATSBOMB_MATCH_ID', path: 'match.demo.statsbombMatchId', type: 'int' },
 ];

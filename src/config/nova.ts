@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { capsSchema, durationMs, port, positiveInt, queueSchema, type EnvBinding } from './common.js';
+import { capsSchema, durationMs, port, positiveInt, queueSchema, requestBudgetSchema, type EnvBinding } from './common.js';
 
 /** The seed's example stream id, run by the demo producer (DESIGN.md "demo ids"). */
 export const NOVA_DEMO_STREAM_ID = '550e8400-e29b-41d4-a716-446655440000';
@@ -36,6 +36,11 @@ export const novaSchema = z
     controlToken: z.string().min(1).nullable().default(null),
     /** Largest control API request body. */
     controlMaxBodyBytes: positiveInt.max(1024 * 1024).default(16 * 1024),
+    /**
+     * Control API `POST`s published at once on this node (issue 15 item 2); more wait, unread, up
+     * to `maxWaitMs`, then get 503 `BUSY` with `Retry-After`.
+     */
+    controlInflight: requestBudgetSchema({ maxBytes: 4 * 1024 * 1024, maxCount: 256, maxWaiting: 1024, maxWaitMs: 5_000 }),
     demo: z
       .object({
         /** Demo auth: when no JWT secret or public key is configured, accept HS256 tokens signed with `secret`. */

@@ -38,6 +38,8 @@ export const relaySchema = z
     closeGraceMs: durationMs.min(1).default(5_000),
     /** Publisher chunks accepted but not yet taken by the broker; past it the publisher's socket stops being read. */
     maxPublishBacklogBytes: positiveInt.default(128 * MIB),
+    /** Publisher chunks accepted but not yet taken by the broker, counted (many tiny chunks); at it reading pauses likewise. */
+    maxPublishBacklogChunks: positiveInt.default(4096),
     /** A receiver whose socket made no progress for this long while above its high watermark is closed (4008). */
     stallTimeoutMs: durationMs.min(10).default(30_000),
     /** The cached channel state is forgotten this long after its last publish (ended publishes leave only an empty slot). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs, nonNegativeInt, port, positiveInt, type EnvBinding } from './common.js';
+import { durationMs, nonNegativeInt, port, positiveInt, requestBudgetSchema, type EnvBinding } from './common.js';
 
 /** Settings shared by every listener. */
 export const serverSchema = z
@@ -7,17 +7,49 @@ export const serverSchema = z
     /** Interface every listener binds to (DESIGN.md: all interfaces by default). */
     host: z.string().min(1).default('0.0.0.0'),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    /** `auto`: readable lines and a start-up banner on a terminal, JSON lines otherwise; `json` / `pretty` force one. */
+    logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
     /** Redis URL; when set the Redis broker replaces the embedded memory broker. */
     redisUrl: z.string().url().nullable().default(null),
+    /**
+     * Idempotency keys (issue 15 item 3): a producer-assigned message id is remembered per channel
+     * by the broker (cluster-wide with Redis) for this long; a repeat inside it is not published again.
+     */
+    idempotencyWindowMs: durationMs.min(1).default(300_000),
+    /** Most idempotency keys remembered per channel; past it the oldest is forgotten first. */
+    idempotencyMaxKeys: positiveInt.max(1_000_000).default(10_000),
     /** How long a graceful shutdown waits for sockets to drain before closing them hard. */
     shutdownDeadlineMs: durationMs.default(10_000),
-    /** An HTTP upgrade (or any request) must complete its headers within this time (slowloris guard). */
+    /**
+     * A graceful shutdown ends its connections one by one at jittered instants spread over this
+     * window (issue 14), so their clients do not all reconnect in the same second. The drain happens
+     * within the deadline: a window longer than shutdownDeadlineMs is cut to it. 0 ends them all at once.
+     */
+    shutdownDrainWindowMs: durationMs.default(5_000),
+    /**
+     * Slowloris guard: a connection must complete its TLS handshake (when TLS is on) and the head of
+     * its first HTTP request (an upgrade or any request) within this time of its TCP accept.
+     */
     handshakeTimeoutMs: durationMs.min(100).default(10_000),
     /**
      * Accept queue of every listening socket. A burst of connects beyond it loses SYNs, which
      * clients retry only after 1 s. The kernel caps it at net.core.somaxconn.
      */
     listenBacklog: positiveInt.max(65_535).default(4096),
+    /**
+     * Most TCP connections one client address may hold open on one listener, counted from the TCP
+     * accept to the close whatever their stage (TLS handshake, HTTP request, upgraded session); the
+     * next is closed at accept, before any TLS or HTTP work. Raised at start to twice the largest
+     * per-IP cap of a dialect (`effectiveAcceptPerIpMax`), so it never refuses a client a dialect
+     * would admit. Trusted proxies (counted per forwarded client at the upgrade) and relay's
+     * concurrent-limit allow-list are exempt.
+     */
+    acceptPerIpMax: positiveInt.max(1_000_000).default(512),
+    /**
+     * Per-IP caps count an IPv6 client as its /N network: one host or one home line usually owns a
+     * whole /64 [RFC 6177 §3]. 128 counts every address apart. IPv4-mapped addresses count as IPv4.
+     */
+    ipv6CapPrefix: z.number().int().min(1).max(128).default(64),
     /** Proxies whose X-Forwarded-For is trusted for the client IP: exact IPs or CIDR blocks. Empty: never trusted. */
     trustedProxies: z.array(z.string().min(1)).default([]),
     /**
@@ -49,6 +81,45 @@ export const serverSchema = z
      * way is finished without yielding (input waits while output catches up). Bounds memory.
      */
     channelBatchLimit: positiveInt.max(1_000_000).default(4096),
+    /**
+     * Deepest nesting of objects/arrays in any JSON value a client sends (match ingest, spectra
+     * payloads, nova frames and control API, elstat frames and incidents API, `POST /api/publish`).
+     * Checked before anything is stored: a deeper value is refused the path's own way (issue 20:
+     * 3,000 levels made a later `JSON.stringify` overflow the stack and end the process). At least 8
+     * (the seeds' real messages are at most 5 deep); at most 512, well inside V8's recursion limit.
+     */
+    jsonMaxDepth: z.number().int().min(8).max(512).default(32),
+    /** Most JSON values (objects, arrays, scalars) in one such document; refused the same way past it. */
+    jsonMaxNodes: positiveInt.max(10_000_000).default(100_000),
+    /**
+     * New-connection rate limit of this node (issue 15 item 7, reconnect storms): a token bucket,
+     * checked at every WebSocket upgrade and Engine.IO handshake, shared by every dialect. Over it a
+     * client is refused the way its dialect's clients retry (503 with `Retry-After` before the
+     * upgrade; spectra: an Engine.IO handshake error, so socket.io-client's `connect_error` backoff
+     * applies), and counted in `streamhub_connections_rate_limited_total{dialect}`. A refusal takes
+     * no token. docs/deployment.md "Reconnect storms".
+     */
+    connectionRate: z
+      .object({
+        /** Tokens added per second (new connections admitted per second, sustained). 0: no limit. */
+        perSecond: nonNegativeInt.max(1_000_000).default(1_000),
+        /** Tokens the bucket holds (connections admitted at once after a quiet spell). */
+        burst: positiveInt.max(1_000_000).default(1_000),
+        /**
+         * Longest `Retry-After` (seconds) given. The Nth client refused in a burst is told to come
+         * back when the Nth token is due, so a storm is spread over the refill, up to this bound.
+         */
+        retryAfterMaxSeconds: positiveInt.max(3_600).default(30),
+        /** Optional tighter bucket per dialect (`{"nova":{"perSecond":200,"burst":400}}`), taken besides the node's. */
+        byDialect: z
+          .partialRecord(
+            z.enum(['match', 'nova', 'relay', 'spectra', 'elstat']),
+            z.object({ perSecond: positiveInt.max(1_000_000), burst: positiveInt.max(1_000_000) }).strict(),
+          )
+          .default({}),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((server, ctx) => {
@@ -58,6 +129,15 @@ export const serverSchema = z
   })
   .prefault({});
 
+/**
+ * `server.acceptPerIpMax` as the listeners apply it: at least twice the largest per-IP cap of a
+ * dialect, which leaves a client at its dialect cap room for plain HTTP requests and for Engine.IO's
+ * second transport, and lets the dialect give its own specified refusal (429, 1013, connect_error).
+ */
+export function effectiveAcceptPerIpMax(acceptPerIpMax: number, dialectPerIpCaps: readonly number[]): number {
+  return Math.max(acceptPerIpMax, ...dialectPerIpCaps.map((cap) => cap * 2));
+}
+
 export const operatorSchema = z
   .object({
     enabled: z.boolean().default(true),
@@ -65,14 +145,20 @@ export const operatorSchema = z
     /** Bearer token for the operator admin API and HTTP publish API. Null: those endpoints answer 503. */
     adminToken: z.string().min(1).nullable().default(null),
     /**
-     * True: the dashboard's JSON (`GET /api/dashboard`: counts, rates, channel names, broker health; never a
-     * token or a key) needs no token. False: it needs the admin bearer token like the admin API.
+     * True: the dashboard's JSON (`GET /api/dashboard`: counts, rates, broker health; never a token or a
+     * key) needs no token, and channel names are listed only with the admin bearer token. False: all of
+     * it needs the admin bearer token like the admin API.
      */
     publicDashboard: z.boolean().default(true),
     /** Most channels listed in the dashboard JSON (busiest first); the totals still count every channel. */
     dashboardMaxChannels: positiveInt.max(10_000).default(200),
     /** Largest `POST /api/publish` body; past it the answer is 413. */
     maxPublishBytes: positiveInt.max(64 * 1024 * 1024).default(1024 * 1024),
+    /**
+     * `POST /api/publish` requests published at once on this node (issue 15 item 2); more wait,
+     * unread, up to `maxWaitMs`, then get 503 with `Retry-After`.
+     */
+    publishInflight: requestBudgetSchema({ maxBytes: 16 * 1024 * 1024, maxCount: 256, maxWaiting: 1024, maxWaitMs: 5_000 }),
     /**
      * Retention of messages published through `POST /api/publish` to a dialect that supplies no
      * publisher of its own (the hub is used directly).
@@ -94,14 +180,22 @@ export const operatorSchema = z
 export const serverEnv: EnvBinding[] = [
   { name: 'STREAMHUB_HOST', path: 'server.host', type: 'string' },
   { name: 'STREAMHUB_LOG_LEVEL', path: 'server.logLevel', type: 'string' },
+  { name: 'STREAMHUB_LOG_FORMAT', path: 'server.logFormat', type: 'string', doc: 'auto, json or pretty' },
   { name: 'STREAMHUB_REDIS_URL', path: 'server.redisUrl', type: 'nullable-string' },
   { name: 'STREAMHUB_SHUTDOWN_DEADLINE_MS', path: 'server.shutdownDeadlineMs', type: 'int' },
+  { name: 'STREAMHUB_SHUTDOWN_DRAIN_WINDOW_MS', path: 'server.shutdownDrainWindowMs', type: 'int' },
   { name: 'STREAMHUB_HANDSHAKE_TIMEOUT_MS', path: 'server.handshakeTimeoutMs', type: 'int' },
   { name: 'STREAMHUB_TRUSTED_PROXIES', path: 'server.trustedProxies', type: 'list' },
+  { name: 'STREAMHUB_ACCEPT_PER_IP_MAX', path: 'server.acceptPerIpMax', type: 'int' },
+  { name: 'STREAMHUB_IPV6_CAP_PREFIX', path: 'server.ipv6CapPrefix', type: 'int' },
   { name: 'STREAMHUB_TLS_CERT', path: 'server.tls.certFile', type: 'string', doc: 'PEM certificate path; set with STREAMHUB_TLS_KEY' },
   { name: 'STREAMHUB_TLS_KEY', path: 'server.tls.keyFile', type: 'string', doc: 'PEM private key path; set with STREAMHUB_TLS_CERT' },
   { name: 'STREAMHUB_DEMO', path: 'server.demo', type: 'bool' },
   { name: 'STREAMHUB_WORKERS', path: 'server.workers', type: 'int' },
+  { name: 'STREAMHUB_JSON_MAX_DEPTH', path: 'server.jsonMaxDepth', type: 'int' },
+  { name: 'STREAMHUB_JSON_MAX_NODES', path: 'server.jsonMaxNodes', type: 'int' },
+  { name: 'STREAMHUB_CONNECTION_RATE', path: 'server.connectionRate.perSecond', type: 'int', doc: 'new connections per second per node; 0: no limit' },
+  { name: 'STREAMHUB_CONNECTION_BURST', path: 'server.connectionRate.burst', type: 'int' },
   { name: 'STREAMHUB_OPERATOR_PORT', path: 'operator.port', type: 'int' },
   { name: 'STREAMHUB_OPERATOR_TOKEN', path: 'operator.adminToken', type: 'nullable-string' },
   { name: 'STREAMHUB_PUBLIC_DASHBOARD', path: 'operator.publicDashboard', type: 'bool' },

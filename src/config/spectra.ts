@@ -33,6 +33,11 @@ export const spectraSchema = z
     authKey: z.string().min(1).nullable().default(null),
     /** `REQUIRE_AUTH_KEY`: false accepts every observer key (notes §4.3 step 4). */
     requireAuthKey: z.boolean().default(true),
+    /**
+     * `AUX_AUTH_KEY`: opt-in key for `aux_logon` (its `key` field). Null (default): aux clients need
+     * no key, as in the original, because the real Spectra-Client 0.3.3 sends none (issue 20 item 2).
+     */
+    auxAuthKey: z.string().min(1).nullable().default(null),
     /** Backend base URL; when set, keys are checked by `GET <url>/system/validateAccessKey/<key>` (200 = valid). */
     backendUrl: z.string().url().nullable().default(null),
     /** Deadline of one backend key validation. */
@@ -76,6 +81,7 @@ export const spectraEnv: EnvBinding[] = [
   { name: 'STREAMHUB_SPECTRA_CLIENT_VERSIONS', path: 'spectra.clientVersionRange', type: 'string' },
   { name: 'AUTH_KEY', path: 'spectra.authKey', type: 'nullable-string', doc: 'original Spectra env name' },
   { name: 'REQUIRE_AUTH_KEY', path: 'spectra.requireAuthKey', type: 'bool', doc: 'original Spectra env name' },
+  { name: 'AUX_AUTH_KEY', path: 'spectra.auxAuthKey', type: 'nullable-string', doc: 'opt-in aux_logon key, named like AUTH_KEY' },
   { name: 'STREAMHUB_SPECTRA_BACKEND_URL', path: 'spectra.backendUrl', type: 'nullable-string' },
   { name: 'BACKEND_URL', path: 'spectra.backendUrl', type: 'nullable-string', aliasOf: 'STREAMHUB_SPECTRA_BACKEND_URL' },
   { name: 'STREAMHUB_SPECTRA_EMIT_INTERVAL_MS', path: 'spectra.emitIntervalMs', type: 'int' },

@@ -1,5 +1,6 @@
 import { systemClock } from './clock.js';
 import { FanOut, emptyFanOutState, type FanOutChannel } from './fan-out.js';
+import { HeldSnapshots } from './held-snapshots.js';
 import { HubSubscriber, type SubscriberHost } from './subscriber.js';
 import type {
   Broker,
@@ -13,6 +14,7 @@ import type {
   Message,
   Payload,
   PublishOptions,
+  PublishedMessage,
   QueueLimits,
   Sink,
   SubscribeOptions,
@@ -78,6 +80,7 @@ export class Hub {
   readonly #flushSliceSize: number;
   readonly #tallies = new Map<string, DeliveryTally>();
   readonly #fanOut: FanOut<HubSubscriber>;
+  readonly #held = new HeldSnapshots();
   #flushScheduled = false;
   #started = false;
   #closed = false;
@@ -115,13 +118,18 @@ export class Hub {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    await this.broker.start((msg) => this.#onBrokerMessage(msg));
+    await this.broker.start((msg) => this.#onBrokerMessage(msg), { dataLost: () => this.#republishSnapshots() });
   }
 
-  /** Asks the broker for a position and retention, then the broker fans the message out to every node. */
-  async publish(channel: string, payload: Payload, options: PublishOptions): Promise<Message> {
+  /**
+   * Asks the broker for a position and retention, then the broker fans the message out to every
+   * node. The last snapshot of each channel is held, to be published again if the broker loses it.
+   */
+  async publish(channel: string, payload: Payload, options: PublishOptions): Promise<PublishedMessage> {
+    this.#held.record(channel, payload, options, this.clock.now());
     const msg = await this.broker.publish(channel, payload, options);
-    this.#observer.published?.(dialectOf(channel), payload.byteLength);
+    // A repeated idempotency key published nothing (issue 15 item 3).
+    if (!msg.duplicate) this.#observer.published?.(dialectOf(channel), payload.byteLength);
     return msg;
   }
 
@@ -181,6 +189,25 @@ export class Hub {
     this.#closed = true;
     for (const sub of [...this.#subscribers]) sub.detach(reason);
     await this.broker.close();
+  }
+
+  /** Snapshots this node holds (metrics, tests). */
+  get heldSnapshots(): number {
+    return this.#held.size;
+  }
+
+  /**
+   * The broker lost its data: publish every held snapshot again, synchronously, so each one is the
+   * first message of its channel's new epoch and newcomers can join (DESIGN.md § Scale-out).
+   */
+  #republishSnapshots(): void {
+    for (const { channel, payload, options } of this.#held.takeLive(this.clock.now())) {
+      const dialect = dialectOf(channel);
+      this.broker.publish(channel, payload, { ...options, kind: 'snapshot' }).then(
+        () => this.#observer.republished?.(dialect, true),
+        () => this.#observer.republished?.(dialect, false),
+      );
+    }
   }
 
   #onBrokerMessage(msg: Message): void {

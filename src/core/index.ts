@@ -5,3 +5,4 @@ export { systemClock, ManualClock } from './clock.js';
 export { randomIds, sequentialIds, type IdSource } from './ids.js';
 export { RetainedChannel } from './retained-channel.js';
 export { Deque } from './deque.js';
+export { isIdempotencyKey, IDEMPOTENCY_KEY_MAX_LENGTH } from './idempotency-key.js';

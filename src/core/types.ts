@@ -68,6 +68,19 @@ export interface PublishOptions {
   /** The message's own time (see Message.time). Defaults to the broker's clock. */
   readonly time?: number;
   readonly retention: RetentionPolicy;
+  /**
+   * A producer-assigned id of this message (issue 15 item 3; Centrifugo's `idempotency_key`). The
+   * broker remembers it per channel for its idempotency window: a publish with a key it already
+   * holds is not appended again and answers the original position (`PublishedMessage.duplicate`).
+   * 1–128 printable ASCII characters (`isIdempotencyKey`).
+   */
+  readonly idempotencyKey?: string;
+}
+
+/** What `Broker.publish` answers: the message, or, for a repeated idempotency key, the original's position. */
+export interface PublishedMessage extends Message {
+  /** True when the idempotency key was already known: nothing was appended or delivered this time. */
+  readonly duplicate?: boolean;
 }
 
 export interface HistoryQuery {
@@ -93,10 +106,18 @@ export interface ChannelHistory {
 /** Moves messages between nodes, assigns positions and keeps retained history. */
 export interface Broker {
   readonly name: string;
-  /** Called once by the hub before anything else. Every message, this node's own included, arrives through `deliver`, in offset order per channel. */
-  start(deliver: (msg: Message) => void): Promise<void>;
-  /** Assigns the next position atomically, retains the message as its kind says, and sends it to every interested node. */
-  publish(channel: string, payload: Payload, options: PublishOptions): Promise<Message>;
+  /**
+   * Called once by the hub before anything else. Every message, this node's own included, arrives
+   * through `deliver`, in offset order per channel. `events` reports what the hub must act on.
+   */
+  start(deliver: (msg: Message) => void, events?: BrokerEvents): Promise<void>;
+  /**
+   * Assigns the next position atomically, retains the message as its kind says, and sends it to
+   * every interested node. With an idempotency key already published on the channel inside the
+   * broker's window (on every node sharing the store), nothing is appended or sent: the answer is
+   * the original's position with `duplicate: true`.
+   */
+  publish(channel: string, payload: Payload, options: PublishOptions): Promise<PublishedMessage>;
   /** Retained history of a channel. Never throws for an unknown channel (top is null). */
   history(channel: string, query?: HistoryQuery): Promise<ChannelHistory>;
   /** Node-level interest: the hub calls this for its first local subscriber of a channel. Idempotent. */
@@ -107,6 +128,17 @@ export interface Broker {
   health(): BrokerHealth;
   /** Stops delivering and releases connections. Idempotent. */
   close(): Promise<void>;
+}
+
+/** What a broker reports to the hub besides messages. */
+export interface BrokerEvents {
+  /**
+   * The broker's retained data was lost (Redis restarted without persistence, a failover to an
+   * empty replica): every channel starts a new epoch. Called before any publish of this node
+   * reaches the new data set, so whatever the listener publishes synchronously comes first in
+   * each channel's new epoch (issue 15 item 1).
+   */
+  dataLost?(): void;
 }
 
 export interface BrokerHealth {
@@ -211,6 +243,8 @@ export interface HubObserver {
   delivered?(dialect: string, messages: number, bytes: number, latencyMs: number): void;
   dropped?(dialect: string, messages: number, policy: OverflowPolicy): void;
   detached?(dialect: string, reason: CloseReason): void;
+  /** A held snapshot was published again after the broker lost its data (`ok` false: that publish failed). */
+  republished?(dialect: string, ok: boolean): void;
 }
 
 export interface Clock {

@@ -17,6 +17,8 @@ export interface MetricsSources {
    * timeouts), by close code: what a dialect reports as `stats().closes`. Optional.
    */
   dialectCloses?(): Record<string, Record<string, number>>;
+  /** New connections refused by the node's connection rate since start, by dialect (issue 15 item 7). Optional. */
+  rateLimited?(): Record<string, number>;
 }
 
 /** Event-loop delay, sampled continuously (perf_hooks), in milliseconds. */
@@ -82,6 +84,21 @@ export function createMetrics(): Metrics {
           if (delta > 0) this.inc({ dialect, code }, delta);
           seenDialectCloses.set(key, Math.max(total, seenDialectCloses.get(key) ?? 0));
         }
+      }
+    },
+  });
+  // Cumulative, read on scrape like the dialect closes above.
+  const seenRateLimited = new Map<string, number>();
+  new Counter({
+    name: 'streamhub_connections_rate_limited_total',
+    help: 'New connections refused by the node\'s connection rate limit (503 Retry-After, or an Engine.IO handshake error), by dialect',
+    labelNames: ['dialect'],
+    registers: [registry],
+    collect() {
+      for (const [dialect, total] of Object.entries(sources?.rateLimited?.() ?? {})) {
+        const delta = total - (seenRateLimited.get(dialect) ?? 0);
+        if (delta > 0) this.inc({ dialect }, delta);
+        seenRateLimited.set(dialect, Math.max(total, seenRateLimited.get(dialect) ?? 0));
       }
     },
   });

@@ -9,6 +9,10 @@ export interface Producer {
 
 /** Where match producers send spec messages (seed 000): validated and published by the match dialect. */
 export interface MatchFeed {
-  /** Rejects when the message is not a valid spec 0.1.1 message; nothing is published then. */
-  publish(matchId: string, message: object): Promise<void>;
+  /**
+   * Rejects when the message is not a valid spec 0.1.1 message (nothing is published then) or the
+   * broker failed. Resolves once the message is published (its acknowledgement). With an
+   * `idempotencyKey`, a resend of the same message is not published twice (issue 15 item 3).
+   */
+  publish(matchId: string, message: object, options?: { readonly idempotencyKey?: string }): Promise<unknown>;
 }

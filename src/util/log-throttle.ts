@@ -51,6 +51,12 @@ export class LogThrottle {
       return;
     }
     if (!state && this.#keys.size >= this.#maxKeys) this.#forgetOldest();
+    if (state && state.suppressed > 0) {
+      // Its summary timer is late (a busy event loop): report the count now instead of losing it.
+      if (state.flushTimer !== undefined) this.#clock.clearTimeout(state.flushTimer);
+      state.flushTimer = undefined;
+      this.#log[level]({ ...obj, repeated: state.suppressed }, `${msg} (repeated ${state.suppressed} times)`);
+    }
     this.#keys.delete(key); // re-insert: Map order is the age order used by #forgetOldest
     this.#keys.set(key, { lastLoggedAt: now, suppressed: 0, flushTimer: state?.flushTimer });
     this.#log[level](obj, msg);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Broker, Message, RetentionPolicy } from '../../src/core/index.js';
+import { ManualClock, type Broker, type Clock, type Message, type RetentionPolicy } from '../../src/core/index.js';
 
 export interface BrokerUnderTest {
   broker: Broker;
@@ -42,12 +42,20 @@ function collector() {
   };
 }
 
+/** What a test may fix when it asks the factory for a broker. */
+export interface BrokerDeps {
+  /** The broker's clock (the idempotency window runs on it). */
+  readonly clock?: Clock;
+  /** Idempotency window and per-channel bound of keys. */
+  readonly idempotency?: { readonly windowMs: number; readonly maxKeys: number };
+}
+
 export interface ContractOptions {
   /** The implementation shares its store between nodes: `peer` must be given and the cross-node test runs. */
   readonly multiNode: boolean;
 }
 
-export function describeBroker(name: string, factory: () => Promise<BrokerUnderTest>, options: ContractOptions): void {
+export function describeBroker(name: string, factory: (deps?: BrokerDeps) => Promise<BrokerUnderTest>, options: ContractOptions): void {
   describe(`broker contract: ${name}`, () => {
     it('assigns offsets 1, 2, 3 … within one epoch and delivers in order to an interested node', async (t) => {
       const env = await factory();
@@ -193,7 +201,71 @@ export function describeBroker(name: string, factory: () => Promise<BrokerUnderT
       assert.equal(after.offset, 1);
     });
 
+    it('publishes a repeated idempotency key once and answers the original position (issue 15 item 3)', async (t) => {
+      const env = await factory();
+      t.after(() => env.cleanup());
+      const sink = collector();
+      await env.broker.start(sink.deliver);
+      const ch = channelName();
+      const other = channelName();
+      await env.broker.subscribe(ch);
+      const first = await env.broker.publish(ch, bytes('a'), { retention: RETAIN, idempotencyKey: 'k-1' });
+      const again = await env.broker.publish(ch, bytes('a'), { retention: RETAIN, idempotencyKey: 'k-1' });
+      const next = await env.broker.publish(ch, bytes('b'), { retention: RETAIN, idempotencyKey: 'k-2' });
+      const plain = await env.broker.publish(ch, bytes('c'), { retention: RETAIN });
+      const elsewhere = await env.broker.publish(other, bytes('x'), { retention: RETAIN, idempotencyKey: 'k-1' });
+      assert.equal(first.duplicate ?? false, false);
+      assert.equal(again.duplicate, true);
+      assert.deepEqual({ offset: again.offset, epoch: again.epoch, kind: again.kind, time: again.time, publishedAt: again.publishedAt }, {
+        offset: first.offset, epoch: first.epoch, kind: first.kind, time: first.time, publishedAt: first.publishedAt,
+      });
+      assert.deepEqual([next.offset, plain.offset], [2, 3]);
+      assert.equal(elsewhere.duplicate ?? false, false, 'keys are per channel');
+      assert.equal(elsewhere.offset, 1);
+      await sink.until(3);
+      assert.deepEqual(sink.got.map(text), ['a', 'b', 'c'], 'the repeat is not delivered');
+      assert.deepEqual((await env.broker.history(ch)).messages.map(text), ['a', 'b', 'c'], 'nor retained');
+    });
+
+    it('forgets idempotency keys after the window on its clock, and the oldest past the bound', async (t) => {
+      const clock = new ManualClock();
+      const env = await factory({ clock, idempotency: { windowMs: 60_000, maxKeys: 2 } });
+      t.after(() => env.cleanup());
+      await env.broker.start(() => {});
+      const ch = channelName();
+      const publish = (body: string, key: string) => env.broker.publish(ch, bytes(body), { retention: RETAIN, idempotencyKey: key });
+      assert.equal((await publish('a', 'old')).offset, 1);
+      clock.advance(59_999);
+      assert.equal((await publish('a', 'old')).duplicate, true, 'still inside the window');
+      clock.advance(1);
+      const late = await publish('a', 'old');
+      assert.equal(late.duplicate ?? false, false, 'the window has passed: published again');
+      assert.equal(late.offset, 2);
+      await publish('b', 'k2');
+      await publish('c', 'k3'); // a third key: 'old' (the oldest) is forgotten
+      assert.equal((await publish('c', 'k3')).duplicate, true);
+      const forgotten = await publish('a', 'old');
+      assert.equal(forgotten.duplicate ?? false, false);
+      assert.equal(forgotten.offset, 5);
+      await assert.rejects(publish('d', 'bad key with spaces'), /idempotency key/);
+    });
+
     if (options.multiNode) {
+      it('deduplicates an idempotency key across nodes sharing the store', async (t) => {
+        const env = await factory();
+        t.after(() => env.cleanup());
+        assert.ok(env.peer, 'a multi-node broker gives a peer');
+        const peer = await env.peer();
+        await env.broker.start(() => {});
+        await peer.start(() => {});
+        const ch = channelName();
+        const first = await env.broker.publish(ch, bytes('a'), { retention: RETAIN, idempotencyKey: 'producer-7:42' });
+        const resent = await peer.publish(ch, bytes('a'), { retention: RETAIN, idempotencyKey: 'producer-7:42' });
+        assert.equal(resent.duplicate, true);
+        assert.deepEqual([resent.offset, resent.epoch], [first.offset, first.epoch]);
+        assert.deepEqual((await peer.history(ch)).messages.map(text), ['a']);
+      });
+
       it('preserves one order across nodes sharing the store', async (t) => {
         const env = await factory();
         t.after(() => env.cleanup());

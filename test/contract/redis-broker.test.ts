@@ -14,10 +14,15 @@ before(async () => {
 });
 after(() => redis.stop());
 
-describeBroker('RedisBroker', async () => {
+describeBroker('RedisBroker', async (deps = {}) => {
   const brokers: RedisBroker[] = [];
   const make = () => {
-    const b = new RedisBroker({ url: redis.url, commandTimeoutMs: 2_000 });
+    const b = new RedisBroker({
+      url: redis.url,
+      commandTimeoutMs: 2_000,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+      ...(deps.idempotency ? { idempotencyWindowMs: deps.idempotency.windowMs, idempotencyMaxKeys: deps.idempotency.maxKeys } : {}),
+    });
     brokers.push(b);
     return b;
   };

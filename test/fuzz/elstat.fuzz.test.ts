@@ -4,7 +4,7 @@ import { createElstatDialect } from '../../src/dialects/elstat/index.js';
 import { startDialect, testConfig } from '../helpers/harness.js';
 import { connect } from '../helpers/ws-client.js';
 import { FUZZ_HANDSHAKE_MS, fuzzSuite } from './suite.js';
-import type { Answer } from './properties.js';
+import type { Answer, JsonPath } from './properties.js';
 
 const TOKEN = 'fuzz-incidents-token';
 
@@ -37,6 +37,36 @@ fuzzSuite('elstat', async () => {
   const base = `http://127.0.0.1:${h.port()}`;
   const client = await connect(`ws://127.0.0.1:${h.port()}/api/streaming`);
   const opened: number[] = [];
+  // Issue 20: the streaming frames (§1: 4200 INVALID_PAYLOAD) and the incidents API's bodies (400 invalid_body).
+  const jsonPaths: JsonPath[] = [
+    {
+      name: 'elstat streaming frame',
+      maxBytes: 256,
+      message: (deep) => `{"op":0,"channels":[],"x":${deep}}`,
+      async expectRefused(message, what) {
+        const page = await connect(`ws://127.0.0.1:${h.port()}/api/streaming`);
+        page.ws.send(message);
+        const closed = await page.closed;
+        assert.equal(closed.code, 4200, what);
+      },
+    },
+    {
+      name: 'elstat incidents API body',
+      maxBytes: 16 * 1024,
+      message: (deep) => `{"title":"deep","content":"c","impact":${deep}}`,
+      async expectRefused(message, what) {
+        const res = await fetch(`${base}/api/incidents`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body: message,
+        });
+        const body = (await res.json()) as { error: string; message: string };
+        assert.equal(res.status, 400, what);
+        assert.equal(body.error, 'invalid_body', what);
+        assert.match(body.message, /nested deeper than 32 levels/, what);
+      },
+    },
+  ];
   const received = () => client.messages.filter((m) => (m as { op?: number }).op === 4).map((m) => (m as { d: { id: number } }).d.id);
   return {
     target: {
@@ -54,6 +84,7 @@ fuzzSuite('elstat', async () => {
       invalidUtf8: { close: [4200] },
       binary: { close: [4200] },
       connections: () => h.dialect.stats().connections as number,
+      jsonPaths,
     },
     steady: {
       // Incident ops go to every connection (§1): each opened incident is one countable message.

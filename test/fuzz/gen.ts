@@ -179,3 +179,32 @@ export function invalidUtf8(rng: Rng): Buffer {
 export function frameSize(rng: Rng, limit: number): number {
   return rng.pick([0, 1, 125, 126, limit - 1, limit, limit + 1, limit * 2, Math.min(limit * 16, 4 * 1024 * 1024), 65_535, 65_536]).valueOf();
 }
+
+/**
+ * JSON text nested `depth` levels deep (issue 20): a random chain of arrays and objects (random
+ * keys, siblings now and then) around a scalar. Built as text, never through JSON.stringify, which
+ * overflows the stack on exactly these values.
+ */
+export function deepJson(rng: Rng, depth: number): string {
+  const open: string[] = [];
+  const close: string[] = [];
+  for (let i = 0; i < depth; i++) {
+    const sibling = rng.bool(0.05) ? (rng.bool() ? '0,' : '"s",') : '';
+    if (rng.bool()) {
+      open.push(`[${sibling}`);
+      close.push(']');
+    } else {
+      const key = JSON.stringify(rng.bool(0.9) ? word(rng, rng.int(1, 3)) : rng.pick(NASTY));
+      open.push(`{${sibling ? `"k${i}":${sibling}` : ''}${key}:`);
+      close.push('}');
+    }
+  }
+  return `${open.join('')}${rng.pick(['null', '1', '"x"', '[]', '{}'])}${close.reverse().join('')}`;
+}
+
+/** A nesting depth past `maxDepth`: just past it, or far past it (up to what `maxBytes` of text can hold). */
+export function deepDepth(rng: Rng, maxDepth: number, maxBytes: number): number {
+  // About 6 bytes a level at most (`{"ab":`), so the text stays under maxBytes.
+  const most = Math.max(maxDepth + 1, Math.floor(maxBytes / 6));
+  return Math.min(most, rng.pick([maxDepth + 1, maxDepth + 2, maxDepth * 2, 1_000, 3_000, 10_000, 50_000]));
+}

@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { CONTROL_TOKEN, START, STREAM, hsToken, ofEvent, startNova } from '../nova/fixtures.js';
 import { connect } from '../helpers/ws-client.js';
 import { FUZZ_HANDSHAKE_MS, fuzzSuite } from './suite.js';
-import type { Answer } from './properties.js';
+import type { Answer, JsonPath } from './properties.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_FRAME = 4096;
+const CONTROL_MAX_BODY = 16 * 1024;
+const DEPTH_REFUSAL = /nested deeper than 32 levels/;
 
 /** §3: a JSON object with a string `event` and an object `data` holding the event's required fields. */
 function textAnswer(body: string): Answer {
@@ -40,6 +42,40 @@ fuzzSuite('nova', async () => {
   const client = await connect(h.url(STREAM, { token }));
   let sent = 0;
   const rates = () => ofEvent(client.messages, 'bitrate_update').map((e) => e.data.current_bitrate_kbps as number);
+  // Issue 20: the viewer's frames (report_issue keeps client_info) and the control API's bodies.
+  const jsonPaths: JsonPath[] = [
+    {
+      name: 'nova viewer frame',
+      maxBytes: MAX_FRAME,
+      message: (deep) => `{"event":"report_issue","data":{"issue_type":"buffering","client_info":{"player":${deep}}}}`,
+      // §3: a frame that cannot be read is PROTOCOL_ERROR, then close 1003.
+      async expectRefused(message, what) {
+        const viewer = await connect(h.url(STREAM, { token }));
+        viewer.ws.send(message);
+        const closed = await viewer.closed;
+        assert.equal(closed.code, 1003, what);
+        const errors = ofEvent(viewer.messages, 'error');
+        assert.equal(errors[0]?.data.error_code, 'PROTOCOL_ERROR', what);
+        assert.match(String(errors[0]?.data.error_message), DEPTH_REFUSAL, what);
+      },
+    },
+    {
+      name: 'nova control API body',
+      maxBytes: CONTROL_MAX_BODY,
+      message: (deep) => `{"current_bitrate_kbps":1,"detail":${deep}}`,
+      async expectRefused(message, what) {
+        const res = await fetch(h.http(`/api/v1/streams/${STREAM}/bitrate`), {
+          method: 'POST',
+          headers: { authorization: `Bearer ${CONTROL_TOKEN}`, 'content-type': 'application/json' },
+          body: message,
+        });
+        const body = (await res.json()) as { error_code: string; error_message: string };
+        assert.equal(res.status, 400, what);
+        assert.equal(body.error_code, 'INVALID_REQUEST', what);
+        assert.match(body.error_message, DEPTH_REFUSAL, what);
+      },
+    },
+  ];
   return {
     target: {
       name: 'nova',
@@ -66,6 +102,7 @@ fuzzSuite('nova', async () => {
       // §3: more than maxInboundPerSecond (20) messages a second → RATE_LIMITED then 1008.
       floodAnswer: { close: [1008] },
       connections: () => h.dialect.stats().connections as number,
+      jsonPaths,
     },
     steady: {
       async publish() {

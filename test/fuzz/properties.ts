@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { eventually } from '../helpers/eventually.js';
-import { Rng, badRequestLine, frameSize, invalidUtf8, json, path, upgradeHeaders, word } from './gen.js';
+import { Rng, badRequestLine, deepDepth, deepJson, frameSize, invalidUtf8, json, path, upgradeHeaders, word } from './gen.js';
 import { Op, buildFrame, rawHttp, rawWs, upgradeRequest, vanish, type RawWs } from './raw.js';
 
 /** What happens to a client frame: a close with one of these codes, or nothing at all. */
@@ -36,6 +36,39 @@ export interface FuzzTarget {
   connections(): number;
   /** The answer to a flood of valid messages (default: served, the connection stays). */
   readonly floodAnswer?: Answer;
+  /** Every path on which the dialect takes JSON from a client (issue 20: each is fuzzed with deep nesting). */
+  readonly jsonPaths?: readonly JsonPath[];
+}
+
+/**
+ * One way a client hands the server JSON (a frame, a Socket.IO event, an HTTP body). `message` puts
+ * a deep value where a real client puts a nested field; `expectRefused` sends it and asserts the
+ * path's specified refusal (PROTOCOL.md), so a document past `server.jsonMaxDepth` is never stored.
+ */
+export interface JsonPath {
+  readonly name: string;
+  /** Largest message the path takes (its frame or body limit): the deep value stays under it. */
+  readonly maxBytes: number;
+  message(deep: string, rng: Rng): string;
+  expectRefused(message: string, what: string): Promise<void>;
+}
+
+/** The JSON depth bound the fuzz servers run with (the `server.jsonMaxDepth` default). */
+export const FUZZ_JSON_MAX_DEPTH = 32;
+
+/** Deeply nested JSON on every path, each refused as specified (issue 20 item 1). */
+export async function fuzzDeepJson(paths: readonly JsonPath[], rng: Rng, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const r = rng.fork();
+    const jsonPath = paths[i % paths.length]!;
+    let message = '';
+    for (let attempt = 0; attempt < 10 && (message === '' || Buffer.byteLength(message) > jsonPath.maxBytes); attempt++) {
+      message = jsonPath.message(deepJson(r, deepDepth(r, FUZZ_JSON_MAX_DEPTH, jsonPath.maxBytes - 64)), r);
+    }
+    // Random keys can make the text too long for a tight frame limit: then the plainest deep value.
+    if (Buffer.byteLength(message) > jsonPath.maxBytes) message = jsonPath.message('['.repeat(FUZZ_JSON_MAX_DEPTH + 1) + ']'.repeat(FUZZ_JSON_MAX_DEPTH + 1), r);
+    await jsonPath.expectRefused(message, `${jsonPath.name}: ${message.length} bytes ${JSON.stringify(message.slice(0, 80))}… (seed ${r.seed})`);
+  }
 }
 
 /** A client connected throughout that must see every published message, in order. */

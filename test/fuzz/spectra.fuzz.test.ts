@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { createSpectraDialect } from '../../src/dialects/spectra/index.js';
 import { startDialect, testConfig } from '../helpers/harness.js';
-import { client, closeClients, logonPayload, obsLogon, once, sendData } from '../spectra/helpers.js';
+import { client, closeClients, disconnected, logonPayload, obsLogon, once, sendData } from '../spectra/helpers.js';
 import { FUZZ_HANDSHAKE_MS, fuzzSuite } from './suite.js';
-import type { Answer } from './properties.js';
+import type { Answer, JsonPath } from './properties.js';
 
 const MAX_HTTP_BUFFER = 64 * 1024;
 const EIO_PATH = '/socket.io/';
@@ -58,6 +58,48 @@ fuzzSuite('spectra', async () => {
   view.emit('logon', JSON.stringify({ groupCode: 'STEADY' }));
   await logged;
   let score = 0;
+  // Issue 20 item 1: every ingest event takes JSON (as a string, as the Spectra client sends it, or
+  // as an object, which Socket.IO also delivers). A logon past the bounds gets its failure ack and a
+  // disconnect (PROTOCOL.md "Connection refusals"); data past them after a logon, a disconnect.
+  const ingest = () => client(h.port('ingest'), { transports: ['websocket'] });
+  const DEPTH = /^Invalid packet: JSON nested deeper than 32 levels\.$/;
+  let code = 0;
+  const logonWith = (deep: string) => {
+    const payload = JSON.stringify(logonPayload(`DEEP${++code}`, { toolsData: { timeoutDuration: 60 } }));
+    return payload.replace('"toolsData":{', `"toolsData":{"seriesInfo":{"needed":1,"mapInfo":${deep}},`);
+  };
+  const refusedLogon = (event: 'obs_logon' | 'aux_logon', asObject: boolean): JsonPath['expectRefused'] => async (message, what) => {
+    const socket = await ingest();
+    const ack = once<string>(socket, `${event}_ack`, 10_000);
+    socket.emit(event, asObject ? JSON.parse(message) : message);
+    const answer = JSON.parse(await ack) as { type: string; value: boolean; reason: string };
+    assert.equal(answer.value, false, what);
+    assert.match(answer.reason, DEPTH, what);
+    assert.equal(await disconnected(socket, 10_000), 'io server disconnect', what);
+  };
+  const jsonPaths: JsonPath[] = [
+    { name: 'spectra obs_logon (string)', maxBytes: MAX_HTTP_BUFFER - 1024, message: logonWith, expectRefused: refusedLogon('obs_logon', false) },
+    // Socket.IO's client encoder recurses too: objects stay shallow enough for it (3,000 levels at most).
+    { name: 'spectra obs_logon (object)', maxBytes: 12_000, message: logonWith, expectRefused: refusedLogon('obs_logon', true) },
+    {
+      name: 'spectra aux_logon',
+      maxBytes: MAX_HTTP_BUFFER - 1024,
+      message: (deep) => `{"type":"aux_authenticate","clientVersion":"0.3.3","name":"p","matchId":"m","playerId":"p","extra":${deep}}`,
+      expectRefused: refusedLogon('aux_logon', false),
+    },
+    {
+      name: 'spectra obs_data',
+      maxBytes: MAX_HTTP_BUFFER - 1024,
+      message: (deep) => `{"obsName":"obs","groupCode":"G","type":"scoreboard","data":{"playerId":"p","abilities":${deep}}}`,
+      async expectRefused(message, what) {
+        const socket = await ingest();
+        const ack = await obsLogon(socket, logonPayload(`DATA${++code}`));
+        assert.equal(ack.value, true, what);
+        socket.emit('obs_data', message);
+        assert.equal(await disconnected(socket, 10_000), 'io server disconnect', what);
+      },
+    },
+  ];
   return {
     target: {
       name: 'spectra',
@@ -74,6 +116,7 @@ fuzzSuite('spectra', async () => {
       // A bare binary frame is binary data Socket.IO is not reconstructing: a decode error, which closes.
       binary: { close: CLOSED },
       connections: () => h.dialect.stats().outputConnections as number,
+      jsonPaths,
     },
     steady: {
       // match_data is a throttled whole state (PROTOCOL.md "Output"): the overlay must see the score

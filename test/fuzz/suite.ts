@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Rng, caseCount, runSeed } from './gen.js';
-import { fuzzChurn, fuzzFlood, fuzzFrames, fuzzHalfOpen, fuzzSlowloris, fuzzUpgrades, settledHeap, type FuzzTarget, type Steady } from './properties.js';
+import { fuzzChurn, fuzzDeepJson, fuzzFlood, fuzzFrames, fuzzHalfOpen, fuzzSlowloris, fuzzUpgrades, settledHeap, type FuzzTarget, type Steady } from './properties.js';
 import { rawHttp, upgradeRequest } from './raw.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -63,6 +63,12 @@ export function fuzzSuite(name: string, start: () => Promise<FuzzSubject>): void
 
     it('ignores or answers a flood of client messages without harm', async () => {
       await fuzzFlood(subject.target, rng.fork(), Math.max(200, cases * 25));
+    });
+
+    it('refuses JSON nested past the bounds on every JSON path, as each path specifies', async (t) => {
+      const paths = subject.target.jsonPaths ?? [];
+      if (paths.length === 0) return t.skip(`${name} takes no JSON from clients`);
+      await fuzzDeepJson(paths, rng.fork(), Math.max(paths.length * 4, cases));
     });
 
     it('drops slowloris upgrades at the handshake deadline', async () => {

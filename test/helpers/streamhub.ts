@@ -3,9 +3,12 @@ import { parseConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startStreamHub, type StreamHub } from '../../src/server.js';
 
-/** Every listener on port 0 and loopback; demo producers off unless asked for. */
+/**
+ * Every listener on port 0 and loopback; demo producers off unless asked for; a shutdown ends every
+ * client at once (the jittered drain has its own tests in test/shutdown/).
+ */
 export const ALL_PORTS_FREE = {
-  server: { host: '127.0.0.1', demo: false },
+  server: { host: '127.0.0.1', demo: false, shutdownDrainWindowMs: 0 },
   operator: { port: 0 },
   match: { port: 0 },
   nova: { port: 0 },

@@ -113,11 +113,11 @@ describe('nova limits', () => {
     a.close();
   });
 
-  it('on shutdown every viewer is closed with 1001', async () => {
+  it('on shutdown every viewer is dropped without a close frame (1006), so the example client reconnects (issue 14)', async () => {
     const h = await startNova();
     await h.dialect.control.start(STREAM, START);
     const c = await connect(h.url(STREAM, { token: await hsToken() }));
     await h.close();
-    assert.equal((await c.closed).code, 1001);
+    assert.equal((await c.closed).code, 1006);
   });
 });

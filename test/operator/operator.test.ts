@@ -22,7 +22,7 @@ describe('operator listener: dashboard JSON and static files', () => {
     assert.equal((await fetch(`${h.base}/`, { method: 'DELETE' })).status, 405);
   });
 
-  it('/api/dashboard is public by default and carries counts, traffic and channels but no secret', async (t) => {
+  it('/api/dashboard is public by default and carries counts and traffic but no secret; channels by name only with the token', async (t) => {
     const h = await startOperator({ adminToken: 'the-admin-token' });
     t.after(() => h.close());
     const match = h.dialects[0]!;
@@ -36,7 +36,14 @@ describe('operator listener: dashboard JSON and static files', () => {
     const body = JSON.parse(text);
     assert.equal(body.broker.ok, true);
     assert.equal(body.hub.channels_total, 1);
-    assert.deepEqual(body.channels[0], { name: 'match:demo', dialect: 'match', subscribers: 1, messages_in: 1, messages_sent: 1, last_offset: 1 });
+    // Without the admin token: counted, not named (issue 20).
+    assert.doesNotMatch(text, /demo/);
+    assert.deepEqual(body.channels, []);
+    assert.equal(body.channels_hidden, true);
+    const named = await json(await fetch(`${h.base}/api/dashboard`, { headers: { authorization: 'Bearer the-admin-token' } }));
+    assert.equal(named.channels_hidden, false);
+    assert.deepEqual(named.channels[0], { name: 'match:demo', dialect: 'match', subscribers: 1, messages_in: 1, messages_sent: 1, last_offset: 1 });
+    assert.equal((await fetch(`${h.base}/api/dashboard`, { headers: { authorization: 'Bearer wrong' } })).status, 401);
     const m = body.dialects.find((d: { name: string }) => d.name === 'match');
     assert.equal(m.stats.connections, 1);
     assert.deepEqual(m.stats.producers, [{ id: 'p1', up: true }]);
@@ -60,14 +67,14 @@ describe('operator listener: dashboard JSON and static files', () => {
   });
 
   it('lists at most dashboardMaxChannels channels, busiest first, and still counts all', async (t) => {
-    const h = await startOperator({ dashboardMaxChannels: 2 });
+    const h = await startOperator({ dashboardMaxChannels: 2, adminToken: 'tok' });
     t.after(() => h.close());
     const nova = h.dialects[1]!;
     await nova.connect('nova:a');
     await nova.connect('nova:b');
     await nova.connect('nova:b');
     await nova.connect('nova:c');
-    const body = await json(await fetch(`${h.base}/api/dashboard`));
+    const body = await json(await fetch(`${h.base}/api/dashboard`, { headers: { authorization: 'Bearer tok' } }));
     assert.equal(body.hub.channels_total, 3);
     assert.deepEqual(
       body.channels.map((c: { name: string }) => c.name),

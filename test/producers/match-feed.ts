@@ -13,6 +13,8 @@ export interface Published {
   readonly message: SpecMessage;
   /** clock.now() at publish time. */
   readonly at: number;
+  /** The idempotency key the producer gave. */
+  readonly key?: string;
 }
 
 export class FakeFeed implements MatchFeed {
@@ -23,7 +25,7 @@ export class FakeFeed implements MatchFeed {
 
   constructor(private readonly clock?: Clock) {}
 
-  async publish(matchId: string, message: object): Promise<void> {
+  async publish(matchId: string, message: object, options: { idempotencyKey?: string } = {}): Promise<void> {
     if (this.failNext > 0) {
       this.failNext -= 1;
       throw new Error('feed unavailable');
@@ -31,9 +33,11 @@ export class FakeFeed implements MatchFeed {
     const parsed = parseSpecMessage(JSON.parse(JSON.stringify(message)));
     if (!parsed.ok) {
       this.invalid.push(parsed.error);
-      throw new Error(`invalid spec message: ${parsed.error}`);
+      // As MatchDialect.publish: StreamHubError('ERR_INVALID_MESSAGE').
+      throw Object.assign(new Error(`invalid spec message: ${parsed.error}`), { code: 'ERR_INVALID_MESSAGE' });
     }
-    this.published.push({ matchId, message: parsed.message, at: this.clock?.now() ?? 0 });
+    const key = options.idempotencyKey;
+    this.published.push({ matchId, message: parsed.message, at: this.clock?.now() ?? 0, ...(key !== undefined ? { key } : {}) });
   }
 
   messages(matchId?: string): SpecMessage[] {

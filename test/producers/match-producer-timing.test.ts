@@ -87,7 +87,7 @@ describe('replay timing', () => {
     await done;
   });
 
-  it('the StatsBomb replay loops too: match_end, then a new MatchInit with t from 0', async () => {
+  it('the StatsBomb replay loops too: after the excerpt\'s last event (no match_end: it has none), a new MatchInit with t from 0', async () => {
     const clock = new ManualClock();
     const feed = new FakeFeed(clock);
     const ac = new AbortController();
@@ -97,7 +97,8 @@ describe('replay timing', () => {
     const msgs = feed.messages();
     const inits = msgs.flatMap((m, i) => (m.type === 'match.init' ? [i] : []));
     assert.equal(inits.length, 2);
-    assert.equal(msgs[inits[1]! - 1]!.type, 'event.match_end');
+    assert.ok(!msgs.some((m) => m.type === 'event.match_end' || m.type === 'event.period_end'));
+    assert.ok(tOf(msgs[inits[1]! - 1]!) >= 277_150, 'the first round ran to the excerpt\'s last event (4:37.150)');
     assert.equal(tOf(msgs[inits[1]! + 1]!), 0);
     assert.equal(feed.invalid.length, 0);
     ac.abort();
@@ -118,23 +119,24 @@ describe('replay timing', () => {
 });
 
 describe('producer supervision', () => {
-  it('a failed publish is logged and the producer starts over after the retry delay', async () => {
+  it('a failed publish is resent under the same idempotency key until acknowledged: nothing lost, nothing repeated (issue 15 item 3)', async () => {
     const clock = new ManualClock();
     const feed = new FakeFeed(clock);
-    feed.failNext = 1;
-    const log = recordingLogger();
+    feed.failNext = 3; // three broker failures in a row on the first message
     const ac = new AbortController();
-    const done = supervise(createMockMatch(feed, { matchId: 'demo', clock, random: seeded(7) }), ac.signal, { log, clock, retryDelayMs: 1_000 });
-    await until(() => log.lines.length > 0);
-    assert.deepEqual(log.lines, ['warn producer failed; retrying']);
-    assert.equal(feed.published.length, 0);
-    await drive(clock, 999, 333);
-    assert.equal(feed.published.length, 0, 'nothing before the retry delay');
-    await drive(clock, 1, 1);
+    const done = createMockMatch(feed, { matchId: 'demo', clock, random: seeded(7), halfMs: 2_000, halfTimeMs: 200, speed: 20 }).run(ac.signal);
+    await drive(clock, 50, 10); // resends after 100 ms doubling: 100 + 200 + 400 ms
+    assert.equal(feed.published.length, 0, 'nothing before the resends');
+    await drive(clock, 700, 10);
     await until(() => feed.published.length > 0);
     assert.equal(feed.published[0]!.message.type, 'match.init');
-    ac.abort();
+    await drive(clock, 2_000, 10);
     await done;
+    const keys = feed.published.map((p) => p.key);
+    assert.ok(keys.every((k) => typeof k === 'string'), 'every message carries a key');
+    assert.equal(new Set(keys).size, keys.length, 'one key per message');
+    assert.deepEqual(keys.map((k) => Number(k!.split(':').at(-1))), keys.map((_, i) => i + 1), 'in order, none skipped');
+    assert.equal(feed.messages().filter((m) => m.type === 'match.init').length, 1, 'the round did not start over');
   });
 
   it('a missing data file fails the replay run; supervise keeps retrying and never throws', async () => {

@@ -113,15 +113,20 @@ describe('StatsBomb time (notes §1.5 Time)', () => {
     assert.equal(at(1, 47, 30), 2_850_000); // first-half stoppage time
     assert.equal(at(2, 45, 0), 2_850_001); // StatsBomb's second half starts at 45:00
     assert.equal(at(2, 45, 10), 2_860_001); // the rest of the period keeps its spacing
+    // A period that starts long after the last event (a file holding part of each period) joins
+    // on too: the gap is not in the data, so it is not replayed as frozen frames (issue 14).
+    assert.equal(at(3, 90, 0), 2_860_002);
+    assert.equal(at(3, 90, 30), 2_890_002);
   });
 
-  it('the excerpt maps with t strictly rising, kick-off at 0, one period_start, match_end last', () => {
+  it('the excerpt maps with t strictly rising, kick-off at 0, one period_start, and no period_end or match_end (it stops mid-half)', () => {
     const { events } = buildEvents(data.events, sides);
     for (const e of events) assert.ok(parseSpecMessage(e).ok, JSON.stringify(e));
     for (let i = 1; i < events.length; i++) assert.ok(events[i]!.t > events[i - 1]!.t, `t at ${i}`);
     assert.deepEqual(events[0], { type: 'event.kickoff', t: 0, team: 'FRA' });
     assert.deepEqual(of(events, 'event.period_start'), [{ type: 'event.period_start', period: 1, t: 2 }]);
-    assert.equal(events.at(-1)!.type, 'event.match_end');
+    assert.deepEqual(events.filter((e) => e.type === 'event.period_end' || e.type === 'event.match_end'), []);
+    assert.equal(events.at(-1)!.type, 'event.pass'); // Griezmann's pass #188, the excerpt's last event
     const passes = of(events, 'event.pass');
     assert.equal(passes.length, 56);
     assert.equal(passes.filter((p) => p.success === false).length, 12); // the excerpt's passes with an outcome
@@ -198,6 +203,37 @@ describe('StatsBomb event mapping (notes §1.5 Event mapping)', () => {
     assert.ok(start.t > events[1]!.t, 'the shoot-out starts after extra time ends');
     assert.deepEqual({ winner: end.winner, score: end.score, t: end.t }, { winner: 'ARG', score: { home: 2, away: 1 }, t: lastAttempt.t + 1000 });
     assert.ok(events.at(-1)!.t > end.t);
+  });
+});
+
+describe('StatsBomb ends: only what the data holds (issue 14)', () => {
+  const halves = (...periods: [number, boolean][]) =>
+    periods.flatMap(([period, ended], i) => [
+      sb('Half Start', [0, 45, 90, 105, 120][period - 1]!, 0, {}, period),
+      sb('Pass', [0, 45, 90, 105, 120][period - 1]!, 5 + i, { player: { id: 5503, name: 'Messi' }, pass: { end_location: [70, 40] } }, period),
+      ...(ended ? [sb('Half End', [0, 45, 90, 105, 120][period - 1]!, 30, {}, period), sb('Half End', [0, 45, 90, 105, 120][period - 1]!, 30, { team: FRA }, period)] : []),
+    ]);
+  const ends = (events: EventMessage[]) => events.filter((e) => e.type === 'event.period_end' || e.type === 'event.match_end' || e.type === 'event.penalty_shootout_end').map((e) => (e.type === 'event.period_end' ? `end${e.period}` : e.type));
+
+  it('match_end follows the Half End of period 2, 4 or 5 when it is the data\'s last period', () => {
+    assert.deepEqual(ends(buildEvents(halves([1, true], [2, true]), SIDES).events), ['end1', 'end2', 'event.match_end']);
+    assert.deepEqual(ends(buildEvents(halves([1, true], [2, true], [3, true], [4, true]), SIDES).events), ['end1', 'end2', 'end3', 'end4', 'event.match_end']);
+  });
+
+  it('no match_end when the data stops mid-period or after period 1 or 3 (a match cannot end there)', () => {
+    assert.deepEqual(ends(buildEvents(halves([1, false]), SIDES).events), []);
+    assert.deepEqual(ends(buildEvents(halves([1, true]), SIDES).events), ['end1']);
+    assert.deepEqual(ends(buildEvents(halves([1, true], [2, false]), SIDES).events), ['end1']);
+    assert.deepEqual(ends(buildEvents(halves([1, true], [2, true], [3, true]), SIDES).events), ['end1', 'end2', 'end3']);
+  });
+
+  it('a shoot-out cut before its Half End: attempts, but no penalty_shootout_end (no winner claimed) and no match_end', () => {
+    const pen = (player: number, team: typeof ARG, second: number) =>
+      sb('Shot', 120, second, { player: { id: player, name: String(player) }, team, possession_team: team, location: [108, 40], shot: { end_location: [120, 37, 0.5], outcome: { id: 0, name: 'Goal' } } }, 5);
+    const events = buildEvents([...halves([1, true], [2, true], [3, true], [4, true]), sb('Half Start', 120, 0, {}, 5), pen(3009, FRA, 10), pen(5503, ARG, 40)], SIDES).events;
+    assert.equal(of(events, 'event.penalty_shootout_start').length, 1);
+    assert.equal(of(events, 'event.penalty_attempt').length, 2);
+    assert.deepEqual(ends(events), ['end1', 'end2', 'end3', 'end4']);
   });
 });
 

@@ -85,7 +85,7 @@ describe('scale-out: two hubs on one Redis', () => {
       epoch: 'unused',
       topic: 'nowhere',
     });
-    const reply = await cluster.redis.command('EVAL', PUBLISH_SCRIPT.source, '4', ...call.keys, ...call.args.map(String));
+    const reply = await cluster.redis.command('EVAL', PUBLISH_SCRIPT.source, String(call.keys.length), ...call.keys, ...call.args.map(String));
     assert.match(reply, /^\*2\r\n:2\r\n/);
     await a.hub.publish('test:gap', bytes('three'), { retention: RETAIN });
     await sink.count(3);

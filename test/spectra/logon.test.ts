@@ -230,6 +230,8 @@ describe('aux_logon', () => {
     const obs = await observer(h, 'AUXG');
     assert.equal((await auxRefusal(h.port('ingest'), aux('VAL-1'))).ack.value, false);
     const view = await overlay(h, 'AUXG');
+    // Issue 20 item 2: an aux client logs on as a player of the roster.
+    sendData(obs.socket, 'AUXG', 'roster', { name: 'p', tagline: 'EU', startTeam: 0, agentInternal: 'Wushu', playerId: 'puuid-1', position: 0, locked: true });
     sendData(obs.socket, 'AUXG', 'match_start', 'VAL-1');
     await view.until((states) => states.at(-1)?.matchId === 'VAL-1');
     const s = await client(h.port('ingest'));

@@ -125,7 +125,7 @@ describe('state to overlays', () => {
     for (const key of ['groupSecret', 'eventNumber', 'replayLog', 'playercamUrl', 'timeoutEndTimeout', 'timeoutRemainingLoop', 'toastEndTimeout']) {
       assert.equal(key in latest(view), false, key);
     }
-    assert.deepEqual(Object.keys(latest(view).tools.playercamsInfo).sort(), ['enable', 'enabledPlayers', 'identifier', 'removeTricodes']);
+    assert.deepEqual(Object.keys(latest(view).tools.playercamsInfo).sort(), ['enable', 'enabledPlayers', 'identifier', 'listenIn', 'removeTricodes']);
   });
 
   it('emits at most once per emit interval, coalescing bursts into the newest state', async (t) => {

@@ -14,11 +14,13 @@ const SCREENSHOTS = resolve(import.meta.dirname, '..', '..', 'docs', 'screenshot
 
 describe('operator dashboard in headless Chromium', () => {
   it('shows a channel appearing and its counters rising, on a whole StreamHub with real clients', async (t) => {
-    const hub = await startTestHub();
+    // Channel names need the operator token (issue 20); the page keeps it in sessionStorage.
+    const hub = await startTestHub({ operator: { port: 0, adminToken: 'dash-token' } });
     t.after(() => hub.close());
     const browser = await launchChromium();
     t.after(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.addInitScript(() => sessionStorage.setItem('streamhub.operatorToken', 'dash-token'));
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(`http://127.0.0.1:${portOf(hub, 'operator')}/?interval=200`);

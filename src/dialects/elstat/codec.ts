@@ -4,6 +4,7 @@
  * (`c`, `d`) and the incident ops (`d`).
  */
 import type { CloseReason } from '../../core/index.js';
+import { checkJsonBounds, DEFAULT_JSON_BOUNDS, type JsonBounds } from '../../util/json-bounds.js';
 
 /** Op codes. −1 and 0 are sent by clients; 1, 2, 3 by the server; 4–6 come from the later doc version (notes §5.2). */
 export const Op = {
@@ -37,9 +38,10 @@ const encoder = new TextEncoder();
 
 /**
  * Decodes one inbound frame. Order of checks (notes §5.3): size first, before parsing (4420),
- * then binary, JSON, object, op and channels (4200). Unknown extra fields are ignored.
+ * then binary, JSON, JSON bounds (issue 20: depth and node count), object, op and channels (4200).
+ * Unknown extra fields are ignored.
  */
-export function decodeClientFrame(data: Uint8Array, isBinary: boolean, maxFrameBytes: number): DecodeResult {
+export function decodeClientFrame(data: Uint8Array, isBinary: boolean, maxFrameBytes: number, bounds: JsonBounds = DEFAULT_JSON_BOUNDS): DecodeResult {
   if (data.byteLength > maxFrameBytes) return fail(ElstatClose.tooMuch, `frame of ${data.byteLength} bytes`);
   if (isBinary) return fail(ElstatClose.invalidPayload, 'binary frame');
   let value: unknown;
@@ -48,6 +50,8 @@ export function decodeClientFrame(data: Uint8Array, isBinary: boolean, maxFrameB
   } catch {
     return fail(ElstatClose.invalidPayload, 'not JSON');
   }
+  const check = checkJsonBounds(value, bounds);
+  if (!check.ok) return fail(ElstatClose.invalidPayload, check.reason);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(ElstatClose.invalidPayload, 'not an object');
   const { op, channels } = value as { op?: unknown; channels?: unknown };
   if (typeof op !== 'number' || !Number.isInteger(op)) return fail(ElstatClose.invalidPayload, 'op is not an integer');

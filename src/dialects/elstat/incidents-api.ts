@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../core/index.js';
+import { DEFAULT_JSON_BOUNDS, JsonBoundsError, parseBoundedJson, type JsonBounds } from '../../util/json-bounds.js';
 import { bearerToken, readBody, safeEqual, sendJson } from '../shared/http-reply.js';
 import { Op } from './codec.js';
 import { CONTENT_MAX, TITLE_MAX, parseIncidentFields, type Incident, type IncidentStore } from './incidents.js';
@@ -18,6 +19,8 @@ export interface IncidentsApiOptions {
   /** Null: every write answers 503 incidents_disabled. */
   readonly token: string | null;
   readonly maxBodyBytes: number;
+  /** Depth/size bounds of a request body (server.jsonMaxDepth / jsonMaxNodes); past them: 400 invalid_body. */
+  readonly jsonBounds?: JsonBounds;
   readonly pageSize: number;
   /** Sends the op to every streaming client. */
   readonly broadcast: (op: IncidentOp, incident: Incident) => void;
@@ -64,9 +67,10 @@ export function createIncidentsApi(options: IncidentsApiOptions): IncidentsApi {
       return undefined;
     }
     try {
-      return JSON.parse(raw.toString('utf8'));
-    } catch {
-      sendJson(res, 400, { error: 'invalid_body', message: 'the body is not JSON' });
+      // Bounded before anything is stored or broadcast (issue 20).
+      return parseBoundedJson(raw.toString('utf8'), options.jsonBounds ?? DEFAULT_JSON_BOUNDS);
+    } catch (err) {
+      sendJson(res, 400, { error: 'invalid_body', message: err instanceof JsonBoundsError ? `the body is refused: ${err.message}` : 'the body is not JSON' });
       return undefined;
     }
   }

@@ -12,6 +12,7 @@ import { StreamHubError } from '../../errors.js';
 import type { CloseReason, QueueLimits, RetentionPolicy } from '../../core/index.js';
 import { createIpMatcher, clientIp } from '../shared/client-ip.js';
 import { ConnectionLimiter } from '../shared/connection-limiter.js';
+import { spreadDrain } from '../shared/drain.js';
 import { createHttpListener } from '../shared/http-listener.js';
 import { rejectUpgrade } from '../shared/http-reply.js';
 import type { Dialect, DialectContext, DialectStats, ListenerAddress } from '../types.js';
@@ -66,7 +67,7 @@ export interface ElstatDeps {
 export function createElstatDialect(ctx: DialectContext, options: ElstatOptions, deps: ElstatDeps = {}): ElstatDialect {
   const log = ctx.log.child({ mod: 'dialect.elstat' });
   const sessions = new Set<ElstatSession>();
-  const limiter = new ConnectionLimiter(options.perIpMax, options.totalMax);
+  const limiter = new ConnectionLimiter(options.perIpMax, options.totalMax, undefined, ctx.listener.ipv6CapPrefix);
   const isTrustedProxy = createIpMatcher(ctx.listener.trustedProxies);
   let closing = false;
   let pingTimer: unknown = null;
@@ -106,6 +107,7 @@ export function createElstatDialect(ctx: DialectContext, options: ElstatOptions,
       maxMissedPongs: options.maxMissedPongs,
       highWaterMarkBytes: options.queue.highWaterMarkBytes,
       queue,
+      ...(ctx.listener.jsonBounds ? { jsonBounds: ctx.listener.jsonBounds } : {}),
     },
     isValidChannel(wire) {
       const parsed = parseWireChannel(wire);
@@ -156,11 +158,14 @@ export function createElstatDialect(ctx: DialectContext, options: ElstatOptions,
         clock: ctx.clock,
         token: options.incidents.token,
         maxBodyBytes: options.incidents.maxBodyBytes,
+        jsonBounds: ctx.listener.jsonBounds,
         pageSize: options.incidents.pageSize,
         broadcast,
       }),
     }),
     onUpgrade,
+    // Issue 15 item 7: 503 `{"error":"rate_limited"}` + Retry-After; the status page retries any close with backoff.
+    connectionRate: ctx.listener.connectionRate,
   });
 
   function schedulePing(): void {
@@ -213,14 +218,17 @@ export function createElstatDialect(ctx: DialectContext, options: ElstatOptions,
         incidents: incidents.list().length,
       };
     },
-    async close(reason: CloseReason, deadlineMs: number): Promise<void> {
+    async close(reason: CloseReason, deadlineMs: number, drainWindowMs = 0): Promise<void> {
       closing = true;
       prober.stop();
       if (pingTimer !== null) ctx.clock.clearTimeout(pingTimer);
       pingTimer = null;
       const open = [...sessions];
       const gone = Promise.all(open.map((s) => new Promise<void>((done) => s.onEnded(done))));
-      for (const session of open) session.shutdown(reason);
+      // Issue 14: status pages end one by one over the window, each after its queue is written; the
+      // page reconnects on any close (status-page.html), so the 1001 close frame stays.
+      const flushLimitMs = Math.max(0, deadlineMs - drainWindowMs);
+      const drain = spreadDrain(open, (s) => s.drainAndShutdown(reason, flushLimitMs, ctx.clock), { windowMs: drainWindowMs, clock: ctx.clock });
       const listenerClosed = listener.close(deadlineMs);
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((done) => {
@@ -229,6 +237,7 @@ export function createElstatDialect(ctx: DialectContext, options: ElstatOptions,
       });
       await Promise.race([gone, deadline]);
       clearTimeout(timer);
+      drain.endNow();
       for (const session of sessions) session.terminate();
       await listenerClosed;
       wss.close();

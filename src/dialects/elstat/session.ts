@@ -4,9 +4,11 @@
  * hub's Sink: hub messages carry finished DATA / incident frames, encoded once at publish.
  */
 import type { RawData, WebSocket } from 'ws';
-import type { CloseReason, Hub, Logger, Message, QueueLimits, Sink, Subscriber } from '../../core/index.js';
+import type { Clock, CloseReason, Hub, Logger, Message, QueueLimits, Sink, Subscriber } from '../../core/index.js';
+import { endWhenFlushed } from '../shared/drain.js';
 import { WsWriter } from '../shared/ws-writer.js';
 import { INCIDENTS_HUB_CHANNEL, Op, decodeClientFrame, encodeChannelsReply, hubChannel } from './codec.js';
+import type { JsonBounds } from '../../util/json-bounds.js';
 
 export interface SessionSettings {
   readonly maxFrameBytes: number;
@@ -15,6 +17,8 @@ export interface SessionSettings {
   readonly maxMissedPongs: number;
   readonly highWaterMarkBytes: number;
   readonly queue: QueueLimits;
+  /** Depth/size bounds of a client frame's JSON (server.jsonMaxDepth / jsonMaxNodes); past them: 4200. */
+  readonly jsonBounds?: JsonBounds;
 }
 
 export interface SessionHost {
@@ -89,6 +93,15 @@ export class ElstatSession implements Sink {
     this.#closeWith(reason, true);
   }
 
+  /** Graceful shutdown (issue 14): `shutdown(reason)` once what is queued for this page is written, or after `flushLimitMs`. */
+  drainAndShutdown(reason: CloseReason, flushLimitMs: number, clock: Clock): void {
+    endWhenFlushed(() => this.shutdown(reason), {
+      clock,
+      limitMs: flushLimitMs,
+      flushed: () => this.#ended || this.#ws.readyState !== 1 || (this.#subscriber.queuedMessages === 0 && this.#writer.bufferedAmount === 0),
+    });
+  }
+
   /** Drops the socket without a close handshake (shutdown deadline passed). */
   terminate(): void {
     this.#ws.terminate();
@@ -120,7 +133,7 @@ export class ElstatSession implements Sink {
   #onMessage(data: RawData, isBinary: boolean): void {
     if (this.#closing) return;
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    const result = decodeClientFrame(bytes, isBinary, this.#host.settings.maxFrameBytes);
+    const result = decodeClientFrame(bytes, isBinary, this.#host.settings.maxFrameBytes, this.#host.settings.jsonBounds);
     if (!result.ok) {
       this.#host.log.debug({ conn: this.id, why: result.why }, 'elstat bad frame');
       this.#closeWith(result.close, true);

@@ -3,6 +3,7 @@
  * (seed 000; protocol-notes §1.3). No sockets here: everything is tested on bytes.
  */
 import type { CloseReason, MessageKind } from '../../core/index.js';
+import { DEFAULT_JSON_BOUNDS, JsonBoundsError, parseBoundedJson, type JsonBounds } from '../../util/json-bounds.js';
 import { SPEC_VERSION, type SpecMessage } from './spec.js';
 
 /** seed 000: `<match_id>` matches `^[A-Za-z0-9._:-]+$`. */
@@ -20,8 +21,8 @@ export const MatchClose = {
   total: { code: 1013, reason: 'rate_limit:total' },
   /** notes §1.3: the original closes a stalled subscriber with 1011 `subscriber overrun`. */
   overrun: { code: 1011, reason: 'subscriber overrun' },
-  /** An ingest connection whose publishes pile up faster than the broker takes them. */
-  ingestOverloaded: { code: 1013, reason: 'ingest overloaded' },
+  // 1013 `ingest overloaded` is no longer sent (issue 15 item 2): a fast producer is slowed by
+  // backpressure (ingest.ts, shared/publish-gate.ts), never cut off.
   shutdown: { code: 1001, reason: 'server shutting down' },
 } as const satisfies Record<string, CloseReason>;
 
@@ -136,18 +137,19 @@ export type IngestItem = { ok: true; value: unknown } | { ok: false; error: stri
  * One producer frame → its JSON values. One object per frame is the contract; several
  * `\n`-separated objects (NDJSON) are tolerated, as the original's producer client does (notes §1.3).
  * Blank lines are skipped; each bad line is reported on its own. The frame size limit
- * (`ingest.maxFrameBytes`) bounds the number of items.
+ * (`ingest.maxFrameBytes`) bounds the number of items; `bounds` the depth and size of each
+ * (issue 20: a value nested thousands deep must never reach a recursive encoder).
  */
-export function splitIngestFrame(text: string): IngestItem[] {
+export function splitIngestFrame(text: string, bounds: JsonBounds = DEFAULT_JSON_BOUNDS): IngestItem[] {
   const lines = text.includes('\n') ? text.split('\n') : [text];
   const items: IngestItem[] = [];
   for (const line of lines) {
     const trimmed = line.trim();
     if (trimmed === '') continue;
     try {
-      items.push({ ok: true, value: JSON.parse(trimmed) });
-    } catch {
-      items.push({ ok: false, error: 'not valid JSON' });
+      items.push({ ok: true, value: parseBoundedJson(trimmed, bounds) });
+    } catch (err) {
+      items.push({ ok: false, error: err instanceof JsonBoundsError ? err.message : 'not valid JSON' });
     }
   }
   return items;

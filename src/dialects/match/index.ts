@@ -9,10 +9,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../../config/index.js';
-import type { CloseReason, QueueLimits, RetentionPolicy } from '../../core/index.js';
+import { isIdempotencyKey, type CloseReason, type QueueLimits, type RetentionPolicy } from '../../core/index.js';
 import { StreamHubError } from '../../errors.js';
 import { clientIp, createIpMatcher } from '../shared/client-ip.js';
 import { ConnectionLimiter, type CapExceeded } from '../shared/connection-limiter.js';
+import { spreadDrain } from '../shared/drain.js';
 import { createHttpListener, type HttpListener } from '../shared/http-listener.js';
 import { rejectUpgrade } from '../shared/http-reply.js';
 import type { Dialect, DialectContext, DialectStats, ListenerAddress } from '../types.js';
@@ -25,6 +26,19 @@ import { parseSpecMessage, type SpecMessage } from './spec.js';
 
 export type MatchOptions = Config['match'];
 
+/** Per-publish options (issue 15 item 3). */
+export interface MatchPublishOptions {
+  /** The producer's id of the message: a repeat inside the broker's window is not published again. */
+  readonly idempotencyKey?: string;
+}
+
+/** Where a message was published (for a repeated idempotency key: where the original was). */
+export interface MatchPublished {
+  readonly offset: number;
+  readonly epoch: string;
+  readonly duplicate?: boolean;
+}
+
 /** The match dialect, plus the publish path producers and control planes use. */
 export interface MatchDialect extends Dialect {
   /**
@@ -32,7 +46,7 @@ export interface MatchDialect extends Dialect {
    * snapshot, sticky events pinned, the rest to the ring, windowed on `t`). Rejects with
    * StreamHubError('ERR_INVALID_MESSAGE') on invalid input; nothing is published then.
    */
-  publish(matchId: string, message: object): Promise<void>;
+  publish(matchId: string, message: object, options?: MatchPublishOptions): Promise<MatchPublished>;
   /** The HTTP routes of the match listener, by path; add or replace entries (e.g. a viewer page at `/`). */
   readonly routes: Map<string, RouteHandler>;
 }
@@ -95,7 +109,7 @@ class WsMatchDialect implements MatchDialect {
       maxPendingDuringReplay: options.maxPendingDuringReplay,
     };
     // seed 000 states the caps per origin: a cluster passes a limiter counted across nodes (issue #7).
-    this.#limiter = deps.limiter ?? new ConnectionLimiter(options.perIpMax, options.totalMax);
+    this.#limiter = deps.limiter ?? new ConnectionLimiter(options.perIpMax, options.totalMax, undefined, ctx.listener.ipv6CapPrefix);
     this.#isTrustedProxy = createIpMatcher(ctx.listener.trustedProxies);
     this.#clients = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: options.maxClientFrameBytes });
     this.#registry = new MatchRegistry(ctx.clock, options.idleTtlMs, (id) => ctx.hub.subscriberCount(codec.matchChannel(id)));
@@ -104,7 +118,8 @@ class WsMatchDialect implements MatchDialect {
       clock: ctx.clock,
       log: ctx.log,
       handshakeTimeoutMs: ctx.listener.handshakeTimeoutMs,
-      publish: (matchId, message) => this.#publishValid(matchId, message),
+      jsonBounds: ctx.listener.jsonBounds,
+      publish: (matchId, message, idempotencyKey) => this.#publishValid(matchId, message, idempotencyKey),
       onGone: () => this.#checkIdle(),
     });
     this.routes = matchRoutes(this.#httpState());
@@ -117,20 +132,25 @@ class WsMatchDialect implements MatchDialect {
       settings: this.#ctx.listener,
       onRequest: (req, res) => this.#onRequest(req, res),
       onUpgrade: (req, socket, head) => this.#onUpgrade(req, socket, head),
+      // Issue 15 item 7: 503 `{"error":"rate_limited"}` + Retry-After; spec-client retries any failure with backoff.
+      connectionRate: this.#ctx.listener.connectionRate,
     });
     const address = await this.#listener.listen();
     this.#ingest.start();
     return [address];
   }
 
-  async publish(matchId: string, message: object): Promise<void> {
+  async publish(matchId: string, message: object, options: MatchPublishOptions = {}): Promise<MatchPublished> {
     if (!codec.isMatchId(matchId)) throw new StreamHubError('ERR_INVALID_MESSAGE', `invalid match id ${JSON.stringify(matchId.slice(0, 64))}`);
     const parsed = parseSpecMessage(message);
     if (!parsed.ok) throw new StreamHubError('ERR_INVALID_MESSAGE', parsed.error);
     if (parsed.message.type === 'match.init' && parsed.message.match_id !== matchId) {
       throw new StreamHubError('ERR_INVALID_MESSAGE', `match_id: ${parsed.message.match_id} is not ${matchId}`);
     }
-    await this.#publishValid(matchId, parsed.message);
+    if (options.idempotencyKey !== undefined && !isIdempotencyKey(options.idempotencyKey)) {
+      throw new StreamHubError('ERR_INVALID_MESSAGE', 'idempotency key: expected 1-128 printable ASCII characters');
+    }
+    return this.#publishValid(matchId, parsed.message, options.idempotencyKey);
   }
 
   stats(): DialectStats {
@@ -147,15 +167,21 @@ class WsMatchDialect implements MatchDialect {
     };
   }
 
-  async close(reason: CloseReason, deadlineMs: number): Promise<void> {
+  async close(reason: CloseReason, deadlineMs: number, drainWindowMs = 0): Promise<void> {
     this.#closing = true;
-    this.#ingest.close();
-    for (const session of this.#sessions) session.shutdown(reason);
+    // Issue 14: renderers end one by one over the window, each after its queue is written. The
+    // spec-client reconnects on any close (tournamental packages/spec-client ws.ts), so the close
+    // frame stays: 1001 tells it why. Producers go last, so the renderers still here stay live.
+    const flushLimitMs = Math.max(0, deadlineMs - drainWindowMs);
+    const drain = spreadDrain(this.#sessions, (s) => s.drainAndShutdown(reason, flushLimitMs), { windowMs: drainWindowMs, clock: this.#ctx.clock });
+    void drain.done.then(() => this.#ingest.close());
     let timer: unknown = null;
     const deadline = new Promise<void>((resolve) => (timer = this.#ctx.clock.setTimeout(resolve, deadlineMs)));
     const idle = new Promise<void>((resolve) => this.#whenIdle(resolve));
     await Promise.all([this.#listener?.close(deadlineMs), Promise.race([idle, deadline])]);
     this.#ctx.clock.clearTimeout(timer);
+    drain.endNow();
+    this.#ingest.close();
     // Past the deadline, whatever is left goes without a close handshake.
     for (const session of this.#sessions) session.terminate();
     this.#ingest.terminate();
@@ -163,7 +189,7 @@ class WsMatchDialect implements MatchDialect {
   }
 
   /** Publishes an already validated message: encoded once, the same bytes go to every subscriber. */
-  async #publishValid(matchId: string, message: SpecMessage): Promise<void> {
+  async #publishValid(matchId: string, message: SpecMessage, idempotencyKey?: string): Promise<MatchPublished> {
     let payload: Uint8Array;
     try {
       payload = codec.encodeSpecMessage(message);
@@ -172,11 +198,13 @@ class WsMatchDialect implements MatchDialect {
       throw new StreamHubError('ERR_INVALID_MESSAGE', '(root): message cannot be encoded (nested too deeply)', { cause });
     }
     this.#registry.published(matchId);
-    await this.#ctx.hub.publish(codec.matchChannel(matchId), payload, {
+    const msg = await this.#ctx.hub.publish(codec.matchChannel(matchId), payload, {
       kind: codec.kindOf(message, this.#o.stickyEvents),
       time: codec.timeOf(message),
       retention: this.#retention,
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     });
+    return msg.duplicate ? { offset: msg.offset, epoch: msg.epoch, duplicate: true } : { offset: msg.offset, epoch: msg.epoch };
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {

@@ -11,6 +11,8 @@ import type { Clock, Logger } from '../../core/index.js';
 import { bearerToken, rejectUpgrade, safeEqual } from '../shared/http-reply.js';
 import { isMatchId, MatchClose, queryParam } from './codec.js';
 import { IngestConnection } from './ingest.js';
+import { isAckMode, type AckedPosition, type AckMode } from './ingest-acks.js';
+import type { JsonBounds } from '../../util/json-bounds.js';
 import { createProducerClients, type ProducerClient } from './producer-client.js';
 import type { SpecMessage } from './spec.js';
 
@@ -19,8 +21,10 @@ export interface IngestEndpointOptions {
   readonly clock: Clock;
   readonly log: Logger;
   readonly handshakeTimeoutMs: number;
-  /** Publishes one validated message to a match. */
-  readonly publish: (matchId: string, message: SpecMessage) => Promise<void>;
+  /** Depth/size bounds of each ingested JSON value (server.jsonMaxDepth / jsonMaxNodes). */
+  readonly jsonBounds?: JsonBounds;
+  /** Publishes one validated message to a match (with the producer's idempotency key) and answers its position. */
+  readonly publish: (matchId: string, message: SpecMessage, idempotencyKey?: string) => Promise<AckedPosition>;
   /** Called whenever a connection goes (the dialect waits for none to be left on close). */
   readonly onGone: () => void;
 }
@@ -60,7 +64,7 @@ export class IngestEndpoint {
     for (const producer of this.#producers) producer.start();
   }
 
-  /** `/v1/ingest`: 404 while no token is configured, 401 on a wrong token, 400 on a bad `?match_id=`. */
+  /** `/v1/ingest`: 404 while no token is configured, 401 on a wrong token, 400 on a bad `?match_id=` or `?acks=`. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const s = this.#o.settings;
     if (s.token === null) return rejectUpgrade(socket, 404, { error: 'ingest_disabled' });
@@ -68,8 +72,11 @@ export class IngestEndpoint {
     if (given === null || !safeEqual(given, s.token)) return rejectUpgrade(socket, 401, { error: 'unauthorized' });
     const initial = queryParam(req.url, 'match_id');
     if (initial !== null && !isMatchId(initial)) return rejectUpgrade(socket, 400, { error: 'invalid_match_id' });
+    // Opt-in acknowledgements (issue 15 item 3, PROTOCOL.md §3.3); without the parameter, today's frames.
+    const acks = queryParam(req.url, 'acks');
+    if (acks !== null && !isAckMode(acks)) return rejectUpgrade(socket, 400, { error: 'invalid_acks' });
     if (this.#connections.size >= s.maxConnections) return rejectUpgrade(socket, 503, { error: 'too_many_producers' });
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#adopt(ws, initial));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#adopt(ws, initial, acks));
   }
 
   /** Stops the dial-out links and closes every producer connection with 1001. */
@@ -83,13 +90,15 @@ export class IngestEndpoint {
     for (const conn of this.#connections) conn.terminate();
   }
 
-  #adopt(ws: WebSocket, initialMatchId: string | null): void {
+  #adopt(ws: WebSocket, initialMatchId: string | null, acks: AckMode | null = null): void {
     const connection = new IngestConnection({
       ws,
       log: this.#o.log,
       initialMatchId,
-      maxInflight: this.#o.settings.maxInflight,
+      acks,
+      inflight: { maxCount: this.#o.settings.maxInflight, maxBytes: this.#o.settings.maxInflightBytes },
       replyBufferBytes: this.#o.settings.maxFrameBytes,
+      ...(this.#o.jsonBounds ? { jsonBounds: this.#o.jsonBounds } : {}),
       publish: this.#o.publish,
       onGone: (c) => {
         this.#connections.delete(c);

@@ -3,32 +3,47 @@
  * sends MatchInit / StateFrame / Event JSON, one per frame (NDJSON tolerated). Frames route to
  * the match of the last `match.init` on the connection, or to `?match_id=` before any init.
  * Every message is validated; an invalid one is answered with `x_error invalid_message` to this
- * producer only and never forwarded.
+ * producer only and never forwarded. A producer that opts in to acknowledgements gets every
+ * message named in its answers (`seq`, `x_id`) and acknowledged (ingest-acks.ts, issue 15 item 3).
  */
 import type { RawData, WebSocket } from 'ws';
 import type { Logger } from '../../core/index.js';
 import { StreamHubError } from '../../errors.js';
-import { encodeError, MatchClose, splitIngestFrame } from './codec.js';
+import { encodeError, splitIngestFrame } from './codec.js';
+import type { JsonBounds } from '../../util/json-bounds.js';
 import { parseSpecMessage, type SpecMessage } from './spec.js';
+import { PublishGate, type PublishBudget } from '../shared/publish-gate.js';
+import { encodeIngestAccepted, encodeNamedError, IngestAcks, isAckMode, takeMessageId, type AckedPosition, type AckMode, type MessageRef } from './ingest-acks.js';
 
 export interface IngestConnectionOptions {
   readonly ws: WebSocket;
   readonly log: Logger;
   /** The match frames go to before the first `match.init` (`?match_id=`), or null. */
   readonly initialMatchId: string | null;
-  /** Most publishes waiting for the broker; past it the producer is closed 1013 (bounded memory). */
-  readonly maxInflight: number;
+  /** Bound of this producer's publishes waiting for the broker; over it its socket is not read (backpressure, issue 15 item 2). */
+  readonly inflight: PublishBudget;
   /** Most answer bytes buffered towards a producer that does not read them. */
   readonly replyBufferBytes: number;
-  /** Publishes one validated message; rejects when the broker refuses it. */
-  readonly publish: (matchId: string, message: SpecMessage) => Promise<void>;
+  /** Depth/size bounds of each JSON value (issue 20); a value past them is answered `x_error invalid_message`. */
+  readonly jsonBounds?: JsonBounds;
+  /** Acknowledgements asked for before the upgrade (`?acks=`); null: none until an `x_ingest` frame asks. */
+  readonly acks?: AckMode | null;
+  /** Publishes one validated message (with the producer's `x_id` as idempotency key); rejects when the broker refuses it. */
+  readonly publish: (matchId: string, message: SpecMessage, idempotencyKey?: string) => Promise<AckedPosition>;
   readonly onGone: (connection: IngestConnection) => void;
 }
 
 const connections = new WeakMap<WebSocket, IngestConnection>();
 
 function wsOnMessage(this: WebSocket, data: RawData): void {
-  connections.get(this)?.receive(data);
+  const connection = connections.get(this);
+  try {
+    connection?.receive(data);
+  } catch (err) {
+    // An exception in a socket callback would reach the top level and end the process (issue 20):
+    // it ends this producer's connection only.
+    connection?.crashed(err);
+  }
 }
 
 /** Protocol errors (e.g. a frame over maxFrameBytes, closed 1009 by `ws`) land here instead of throwing. */
@@ -46,17 +61,28 @@ function textOf(data: RawData): string {
   return Buffer.from(data).toString('utf8');
 }
 
+/** A frame's bytes shared by the messages it carries (NDJSON), for the in-flight byte bound. */
+function chargePerItem(data: RawData, items: number): number {
+  const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
+  return Math.ceil(bytes / Math.max(1, items));
+}
+
 export class IngestConnection {
   readonly #o: IngestConnectionOptions;
   #matchId: string | null;
-  #inflight = 0;
+  readonly #gate: PublishGate;
   #gone = false;
+  /** Messages read on this connection so far: the next one's `seq` is this + 1. */
+  #seq = 0;
+  #acks: IngestAcks | null = null;
   accepted = 0;
   rejected = 0;
 
   constructor(options: IngestConnectionOptions) {
     this.#o = options;
     this.#matchId = options.initialMatchId;
+    this.#gate = new PublishGate(options.inflight, options.ws);
+    if (options.acks) this.#startAcks(options.acks);
     connections.set(options.ws, this);
     options.ws.on('message', wsOnMessage);
     options.ws.on('error', wsOnError);
@@ -75,41 +101,49 @@ export class IngestConnection {
   /** One producer frame; publishes are started in frame order, so offsets keep the producer's order. */
   receive(data: RawData): void {
     if (this.#gone) return;
-    for (const item of splitIngestFrame(textOf(data))) {
+    const items = splitIngestFrame(textOf(data), this.#o.jsonBounds);
+    const bytesEach = chargePerItem(data, items.length);
+    for (const item of items) {
+      if (item.ok && this.#control(item.value)) continue;
+      const taken = item.ok && this.#acks ? takeMessageId(item.value) : null;
+      const ref = this.#nextRef(taken?.ok ? taken.xId : undefined);
       if (!item.ok) {
-        this.#reject(item.error);
+        this.#reject(ref, item.error);
         continue;
       }
-      const parsed = parseSpecMessage(item.value);
+      if (taken && !taken.ok) {
+        this.#reject(ref, taken.error);
+        continue;
+      }
+      const parsed = parseSpecMessage(taken ? taken.value : item.value);
       if (!parsed.ok) {
-        this.#reject(parsed.error);
+        this.#reject(ref, parsed.error);
         continue;
       }
       const message = parsed.message;
       if (message.type === 'match.init') this.#matchId = message.match_id;
       const matchId = this.#matchId;
       if (matchId === null) {
-        this.#reject('no match.init on this connection yet (send one, or connect with ?match_id=)');
+        this.#reject(ref, 'no match.init on this connection yet (send one, or connect with ?match_id=)');
         continue;
       }
-      if (this.#inflight >= this.#o.maxInflight) {
-        this.close(MatchClose.ingestOverloaded.code, MatchClose.ingestOverloaded.reason);
-        return;
-      }
-      this.#inflight += 1;
       this.accepted += 1;
-      this.#o.publish(matchId, message).then(
-        () => {
-          this.#inflight -= 1;
-        },
+      // Never refused for speed: over the in-flight bound the gate stops reading the socket instead.
+      this.#gate.track(bytesEach, this.#o.publish(matchId, message, ref.xId)).then(
+        (position) => this.#acks?.published(ref, position),
         (err: unknown) => {
-          this.#inflight -= 1;
-          if (err instanceof StreamHubError && err.code === 'ERR_INVALID_MESSAGE') return this.#reject(err.message);
+          if (err instanceof StreamHubError && err.code === 'ERR_INVALID_MESSAGE') return this.#reject(ref, err.message);
           this.#o.log.warn({ err: String(err), matchId }, 'match ingest publish failed');
-          this.#reply(encodeError('publish_failed', String((err as Error)?.message ?? err).slice(0, 200)));
+          this.#refuse(ref, 'publish_failed', String((err as Error)?.message ?? err).slice(0, 200));
         },
       );
     }
+  }
+
+  /** A defect while handling this producer's frame: logged, and only this connection is closed (1011). */
+  crashed(err: unknown): void {
+    this.#o.log.error({ err }, 'match ingest: frame handling failed; connection closed');
+    this.close(1011, 'internal error');
   }
 
   failed(err: Error): void {
@@ -130,12 +164,47 @@ export class IngestConnection {
   gone(): void {
     if (this.#gone) return;
     this.#gone = true;
+    this.#gate.close();
     this.#o.onGone(this);
   }
 
-  #reject(detail: string): void {
+  #reject(ref: MessageRef, detail: string): void {
     this.rejected += 1;
-    this.#reply(encodeError('invalid_message', detail));
+    this.#refuse(ref, 'invalid_message', detail);
+  }
+
+  /** An `x_error` about one message: named (`seq`, `x_id`) for a producer that opted in to acks, as before otherwise. */
+  #refuse(ref: MessageRef, error: string, detail: string): void {
+    if (!this.#acks) return this.#reply(encodeError(error, detail));
+    this.#reply(encodeNamedError(error, detail, ref));
+    this.#acks.refused(ref);
+  }
+
+  #nextRef(xId: string | undefined): MessageRef {
+    this.#seq += 1;
+    const ref: MessageRef = xId === undefined ? { seq: this.#seq } : { seq: this.#seq, xId };
+    this.#acks?.begin(ref);
+    return ref;
+  }
+
+  /**
+   * `{"type":"x_ingest","acks":"each"|"cumulative"}` turns acknowledgements on (either ingest mode;
+   * the dial-out producer has no query string to set). True when `value` was that frame.
+   */
+  #control(value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || (value as { type?: unknown }).type !== 'x_ingest') return false;
+    const mode = (value as { acks?: unknown }).acks;
+    if (!isAckMode(mode)) {
+      this.#reply(encodeError('invalid_message', 'x_ingest: acks must be "each" or "cumulative"'));
+      return true;
+    }
+    if (this.#acks?.mode !== mode) this.#startAcks(mode);
+    this.#reply(encodeIngestAccepted(mode, this.#seq));
+    return true;
+  }
+
+  #startAcks(mode: AckMode): void {
+    this.#acks = new IngestAcks(mode, (frame) => this.#reply(frame));
   }
 
   /** Answers the producer; a producer that does not read its answers gets no more once `replyBufferBytes` are pending. */

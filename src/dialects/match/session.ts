@@ -5,6 +5,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { Clock, CloseReason, Hub, Message, QueueLimits, Sink, Subscriber } from '../../core/index.js';
+import { endWhenFlushed } from '../shared/drain.js';
 import { WsWriter } from '../shared/ws-writer.js';
 import { encodeHello, encodeKeepalive, matchChannel, type HelloFields } from './codec.js';
 
@@ -115,6 +116,16 @@ export class MatchSession implements Sink {
   shutdown(reason: CloseReason): void {
     this.#subscriber?.detach(reason);
     this.#closeSocket(reason);
+  }
+
+  /** Graceful shutdown (issue 14): closes with `reason` once what is queued for this renderer is written, or after `flushLimitMs`. */
+  drainAndShutdown(reason: CloseReason, flushLimitMs: number): void {
+    const ws = this.#o.ws;
+    endWhenFlushed(() => this.shutdown(reason), {
+      clock: this.#o.clock,
+      limitMs: flushLimitMs,
+      flushed: () => ws.readyState !== 1 || ((this.#subscriber?.queuedMessages ?? 0) === 0 && this.#writer.bufferedAmount === 0),
+    });
   }
 
   /** Drops the socket without a close handshake (shutdown deadline passed). */

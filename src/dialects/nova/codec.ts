@@ -4,6 +4,8 @@
  * in one frame (notes §2.4.7).
  */
 
+import { checkJsonBounds, DEFAULT_JSON_BOUNDS, type JsonBounds } from '../../util/json-bounds.js';
+
 /** Server → client event names (seed 001 §Message Types). */
 export const ServerEvent = {
   connectionEstablished: 'connection_established',
@@ -102,14 +104,17 @@ export interface ProtocolError {
  * Decodes one text frame. Required (notes §2.4.4): `event` a string, `data` an object;
  * `get_stream_info` needs `data.request_id` (string); `report_issue` needs `data.issue_type`
  * (string), lenient about `client_info` (notes §2.4.14); `pong.sequence` optional (notes §2.4.1).
+ * A frame past the JSON `bounds` is a protocol error too (issue 20): `client_info` is kept in reports.
  */
-export function decodeClient(text: string): ClientCommand | ProtocolError {
+export function decodeClient(text: string, bounds: JsonBounds = DEFAULT_JSON_BOUNDS): ClientCommand | ProtocolError {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return { error: 'invalid JSON' };
   }
+  const check = checkJsonBounds(value, bounds);
+  if (!check.ok) return { error: check.reason };
   if (!isObject(value)) return { error: 'a message must be a JSON object' };
   const { event, data } = value;
   if (typeof event !== 'string') return { error: 'missing field: event' };

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../core/index.js';
+import { DEFAULT_JSON_BOUNDS, JsonBoundsError, parseBoundedJson, type JsonBounds } from '../../util/json-bounds.js';
 import { bearerToken, readBody, safeEqual, sendJson } from '../shared/http-reply.js';
+import type { RequestBudget } from '../shared/request-budget.js';
 import { UUID_RE } from './codec.js';
 import { NovaControlError, type NovaControl, type StreamInfo } from './control.js';
 
@@ -9,10 +11,17 @@ export interface ControlHttpOptions {
   /** NOVA_CONTROL_TOKEN; null answers 503 on every control route. */
   readonly controlToken: string | null;
   readonly maxBodyBytes: number;
+  /** Depth/size bounds of a request body (server.jsonMaxDepth / jsonMaxNodes); past them: 400 INVALID_REQUEST. */
+  readonly jsonBounds?: JsonBounds;
   readonly log: Logger;
   /** Mints a demo viewer token, or null when demo auth is not active (then the route is 404). */
   readonly demoToken: (viewerId: string) => Promise<string | null>;
   readonly demoStreamId: string;
+  /**
+   * The node's budget of control `POST`s in progress (`nova.controlInflight`, issue 15 item 2):
+   * one over it waits, its body unread, then gets 503 `BUSY` with `Retry-After`.
+   */
+  readonly budget?: RequestBudget;
 }
 
 const CONTROL_RE = /^\/api\/v1\/streams\/([^/]+)(?:\/(start|end|quality|bitrate|error))?$/;
@@ -56,7 +65,9 @@ async function handle(options: ControlHttpOptions, req: IncomingMessage, res: Se
   if (given === null || !safeEqual(given, options.controlToken)) {
     return reply(res, 401, 'UNAUTHORIZED', 'a valid control token is required', { 'www-authenticate': 'Bearer' });
   }
-  const streamId = decodeURIComponent(match[1]!).toLowerCase();
+  // A malformed percent-encoding (`%E0%A4%A`) is the client's error, not the server's (issue 20 item 4).
+  const streamId = safeDecode(match[1]!)?.toLowerCase();
+  if (streamId === undefined) return reply(res, 400, 'INVALID_REQUEST', 'the stream id is not valid percent-encoding');
   if (!UUID_RE.test(streamId)) return reply(res, 404, 'STREAM_NOT_FOUND', 'stream ids are UUIDs');
   const action = match[2];
   if (!action) {
@@ -65,13 +76,44 @@ async function handle(options: ControlHttpOptions, req: IncomingMessage, res: Se
     return info ? sendJson(res, 200, { stream: info }) : reply(res, 404, 'STREAM_NOT_FOUND', 'unknown stream');
   }
   if (req.method !== 'POST') return reply(res, 405, 'METHOD_NOT_ALLOWED', 'use POST', { allow: 'POST' });
+  const permit = await admit(options, req, res);
+  if (permit === null) return;
+  try {
+    await post(options, req, res, action, streamId);
+  } finally {
+    permit.release();
+  }
+}
+
+/**
+ * Waits for room in the node's control budget before the body is read (a waiting body stays in the
+ * kernel). Null: refused with 503 `BUSY` and `Retry-After` [RFC 9110 §10.2.3].
+ */
+async function admit(options: ControlHttpOptions, req: IncomingMessage, res: ServerResponse): Promise<{ release(): void } | null> {
+  if (!options.budget) return { release: () => undefined };
+  const declared = Number(req.headers['content-length']);
+  const bytes = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, options.maxBodyBytes) : options.maxBodyBytes;
+  const permit = await options.budget.acquire(bytes);
+  if (permit !== null) return permit;
+  // The unread body makes the connection unusable for another request (RFC 9112 §9.3).
+  reply(res, 503, 'BUSY', 'too many control requests in progress on this node; retry later', {
+    'retry-after': String(options.budget.retryAfterSeconds),
+    connection: 'close',
+  });
+  return null;
+}
+
+/** One control `POST`: body, then the operation. */
+async function post(options: ControlHttpOptions, req: IncomingMessage, res: ServerResponse, action: string, streamId: string): Promise<void> {
   let body: unknown = {};
   try {
     const raw = await readBody(req, options.maxBodyBytes);
-    if (raw.length > 0) body = JSON.parse(raw.toString('utf8'));
+    // Bounded before anything is stored: stream info is re-encoded in every stream_started (issue 20).
+    if (raw.length > 0) body = parseBoundedJson(raw.toString('utf8'), options.jsonBounds ?? DEFAULT_JSON_BOUNDS);
   } catch (err) {
     const status = (err as { status?: number }).status === 413 ? 413 : 400;
-    return reply(res, status, 'INVALID_REQUEST', status === 413 ? 'body too large' : 'body is not JSON');
+    const message = status === 413 ? 'body too large' : err instanceof JsonBoundsError ? `body refused: ${err.message}` : 'body is not JSON';
+    return reply(res, status, 'INVALID_REQUEST', message);
   }
   try {
     const info = await run(options.control, action, streamId, body);
@@ -95,6 +137,15 @@ function run(control: NovaControl, action: string, streamId: string, body: unkno
       return control.updateBitrate(streamId, input);
     default:
       return control.reportError(streamId, input);
+  }
+}
+
+/** `decodeURIComponent`, or undefined for a malformed percent-encoding (it throws URIError). */
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -8,12 +8,14 @@ import type { Config } from '../../config/index.js';
 import type { QueueLimits, RetentionPolicy } from '../../core/index.js';
 import type { Dialect, DialectContext, DialectStats, ListenerAddress } from '../types.js';
 import { createHttpListener } from '../shared/http-listener.js';
+import { spreadDrain } from '../shared/drain.js';
 import { ConnectionLimiter } from '../shared/connection-limiter.js';
 import { createIpMatcher } from '../shared/client-ip.js';
-import { encode, isoTime, ServerEvent } from './codec.js';
+import { encode, ErrorCodes, isoTime, ServerEvent } from './codec.js';
 import { NovaTokenVerifier } from './auth.js';
 import { HubNovaControl, type NovaControl } from './control.js';
 import { createControlHandler } from './control-http.js';
+import { RequestBudget } from '../shared/request-budget.js';
 import { IssueReports, type RecentReport } from './reports.js';
 import { StreamRegistry } from './streams.js';
 import { ClusterStreams } from './stream-state.js';
@@ -96,8 +98,9 @@ export function createNovaDialect(ctx: DialectContext, options: NovaOptions, cou
     maxInboundPerSecond: options.maxInboundPerSecond,
     highWaterMarkBytes: options.queue.highWaterMarkBytes,
     queue,
+    jsonBounds: ctx.listener.jsonBounds,
   };
-  const limiter = new ConnectionLimiter(options.perIpMax, options.totalMax);
+  const limiter = new ConnectionLimiter(options.perIpMax, options.totalMax, undefined, ctx.listener.ipv6CapPrefix);
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
   let closing = false;
   const counters = { inboundFrames: 0, protocolErrors: 0, idleTerminations: 0 };
@@ -170,13 +173,18 @@ export function createNovaDialect(ctx: DialectContext, options: NovaOptions, cou
     port: options.port,
     settings: ctx.listener,
     onUpgrade,
+    // Issue 15 item 7: a refused upgrade is a 1006 (wasClean false) to the browser, which the example client retries.
+    connectionRate: ctx.listener.connectionRate,
+    rateLimitedBody: { error_code: ErrorCodes.rateLimited, error_message: 'too many new connections on this node, retry later' },
     onRequest: createControlHandler({
       control,
       controlToken: options.controlToken,
       maxBodyBytes: options.controlMaxBodyBytes,
+      jsonBounds: ctx.listener.jsonBounds,
       log,
       demoToken: (viewerId) => verifier.mintDemoToken(viewerId, ctx.clock.now()),
       demoStreamId: options.demo.streamId,
+      budget: new RequestBudget(options.controlInflight, ctx.clock),
     }),
   });
 
@@ -206,14 +214,18 @@ export function createNovaDialect(ctx: DialectContext, options: NovaOptions, cou
         ...counters,
       };
     },
-    async close(reason, deadlineMs) {
+    async close(_reason, deadlineMs, drainWindowMs = 0) {
       closing = true;
       coalescer.close();
       streams.close();
+      const listenerClosed = listener.close(Math.max(0, deadlineMs));
       const gone = [...sessions].map(
         (s) => new Promise<void>((resolve) => (s.deps.ws.readyState === 3 ? resolve() : s.deps.ws.once('close', () => resolve()))),
       );
-      for (const session of [...sessions]) session.close(reason);
+      // Issue 14: each viewer is dropped at its own instant of the window, its queue flushed first,
+      // without a close frame (NovaSession.shutdown), so the example client reconnects.
+      const flushLimitMs = Math.max(0, deadlineMs - drainWindowMs);
+      const drain = spreadDrain(sessions, (s) => s.shutdown(flushLimitMs), { windowMs: drainWindowMs, clock: ctx.clock });
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, deadlineMs);
@@ -221,8 +233,9 @@ export function createNovaDialect(ctx: DialectContext, options: NovaOptions, cou
       });
       await Promise.race([Promise.all(gone), deadline]);
       clearTimeout(timer);
+      drain.endNow();
       for (const session of [...sessions]) session.deps.ws.terminate();
-      await listener.close(Math.max(0, deadlineMs));
+      await listenerClosed;
     },
   };
 }

@@ -2,6 +2,7 @@
 import type { WebSocket } from 'ws';
 import type { Clock, CloseReason, Hub, Logger, QueueLimits } from '../../core/index.js';
 import type { ClientCommand } from './codec.js';
+import type { JsonBounds } from '../../util/json-bounds.js';
 import type { StreamInfo } from './control.js';
 import type { NovaSession } from './session.js';
 
@@ -15,6 +16,8 @@ export interface SessionSettings {
   readonly maxInboundPerSecond: number;
   readonly highWaterMarkBytes: number;
   readonly queue: QueueLimits;
+  /** Depth/size bounds of a client frame's JSON (server.jsonMaxDepth / jsonMaxNodes); past them: PROTOCOL_ERROR, 1003. */
+  readonly jsonBounds?: JsonBounds;
 }
 
 export interface IssueReport {

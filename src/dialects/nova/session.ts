@@ -1,5 +1,6 @@
 import type { RawData } from 'ws';
 import type { CloseReason, Message, Sink, Subscriber } from '../../core/index.js';
+import { endWhenFlushed } from '../shared/drain.js';
 import { WsWriter } from '../shared/ws-writer.js';
 import {
   decodeClient,
@@ -107,6 +108,22 @@ export class NovaSession implements Sink {
     else this.#closeWith(reason);
   }
 
+  /**
+   * Graceful shutdown (issue 14): once what is already queued for the viewer is written (or after
+   * `flushLimitMs`), the TCP connection ends without a close frame. The example client reconnects
+   * only when `wasClean` is false, and browsers report `wasClean: true` after any close frame,
+   * whatever its code (notes §2.3, §2.4.2): a 1001 would leave the viewer gone for good.
+   */
+  shutdown(flushLimitMs: number): void {
+    if (this.#closing) return;
+    const { ws, clock } = this.deps;
+    endWhenFlushed(() => this.#terminate(), {
+      clock,
+      limitMs: flushLimitMs,
+      flushed: () => ws.readyState !== 1 || (this.#subscriber.queuedMessages === 0 && this.#writer.bufferedAmount === 0),
+    });
+  }
+
   /** A coalesced viewer count (seed §viewer_count_changed). `shared` is encoded once for every viewer of the stream. */
   viewerCount(shared: Buffer, update: { count: number; change: number; peak: number; time: number }): void {
     if (this.#closing || this.#ended) return;
@@ -192,7 +209,7 @@ export class NovaSession implements Sink {
       return;
     }
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
-    const command = decodeClient(text);
+    const command = decodeClient(text, this.deps.settings.jsonBounds);
     if (isProtocolError(command)) {
       this.#failWith(ErrorCodes.protocolError, command.error, NovaClose.protocolError);
       return;

@@ -11,6 +11,7 @@ import type { Config } from '../../config/index.js';
 import type { CloseReason, RetentionPolicy } from '../../core/index.js';
 import { createIpMatcher } from '../shared/client-ip.js';
 import { ConnectionLimiter } from '../shared/connection-limiter.js';
+import { spreadDrain } from '../shared/drain.js';
 import { createHttpListener } from '../shared/http-listener.js';
 import type { Dialect, DialectContext, DialectStats, ListenerAddress } from '../types.js';
 import { RefusalText, parseRelayPath } from './codec.js';
@@ -68,7 +69,7 @@ export function createRelayDialect(ctx: DialectContext, options: Config['relay']
   const retention = relayRetention(options);
   const everyone = (list: readonly string[]) => list.includes('*');
   const exempt = everyone(options.concurrentLimitWhitelist) ? () => true : createIpMatcher(options.concurrentLimitWhitelist);
-  const limiter = new ConnectionLimiter(options.perIpMax, options.totalMax, exempt);
+  const limiter = new ConnectionLimiter(options.perIpMax, options.totalMax, exempt, ctx.listener.ipv6CapPrefix);
   const mayPlay =
     options.playWhitelist.length === 0 || everyone(options.playWhitelist) ? () => true : createIpMatcher(options.playWhitelist);
   // Two servers so a receiver (which only sends `h`) cannot make us buffer a 64 MB frame.
@@ -146,8 +147,12 @@ export function createRelayDialect(ctx: DialectContext, options: Config['relay']
     name: 'ws',
     port: options.port,
     settings: ctx.listener,
+    acceptExempt: exempt,
     onRequest: (req, res) => onPlainRequest(req, res),
     onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => gate.handle(req, socket, head),
+    // Issue 15 item 7: 503 + Retry-After, text/plain in the original's style (PROTOCOL.md "Refusals").
+    connectionRate: ctx.listener.connectionRate,
+    rateLimitedBody: 'Server busy.',
   });
 
   return {
@@ -177,20 +182,26 @@ export function createRelayDialect(ctx: DialectContext, options: Config['relay']
         keyVerification: verifier.mode,
       };
     },
-    async close(reason: CloseReason, deadlineMs: number): Promise<void> {
+    async close(reason: CloseReason, deadlineMs: number, drainWindowMs = 0): Promise<void> {
       closing = true;
       const stopped = listener.close(deadlineMs);
-      for (const r of [...receivers]) r.close(reason);
-      for (const p of [...publishers]) p.close(reason);
+      // Issue 14: receivers end one by one over the window, each after its queued chunks are
+      // written; publishers last, since a publisher's end closes its receivers on every node.
+      const flushLimitMs = Math.max(0, deadlineMs - drainWindowMs);
+      const drain = spreadDrain(receivers, (r) => r.drainAndClose(reason, flushLimitMs), { windowMs: drainWindowMs, clock: ctx.clock });
+      const publishersLast = drain.done.then(() => {
+        for (const p of [...publishers]) p.close(reason);
+      });
       const gone = (ws: WebSocket) =>
         new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve())));
-      const settled = Promise.all([...[...publishers].map((p) => p.done), ...[...sockets].map(gone)]);
+      const settled = Promise.all([publishersLast, ...[...publishers].map((p) => p.done), ...[...sockets].map(gone)]);
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, deadlineMs);
       });
       await Promise.race([settled, deadline]);
       clearTimeout(timer);
+      drain.endNow();
       // Past the deadline, whatever is left is dropped; its 'close' (and a publisher's `end`) follows at once.
       const left = [...sockets];
       for (const ws of left) ws.terminate();

@@ -144,7 +144,7 @@ export class PublisherSession implements Sink {
     this.#queue.push({ payload, control });
     this.#backlogBytes += payload.byteLength;
     // Bounded backlog: stop reading the socket (TCP backpressure to the publisher) instead of buffering.
-    if (!this.#paused && this.#backlogBytes > this.#o.settings.maxPublishBacklogBytes && !this.#socketClosed) {
+    if (!this.#paused && this.#overBacklog() && !this.#socketClosed) {
       this.#paused = true;
       this.#o.ws.pause();
     }
@@ -165,13 +165,28 @@ export class PublisherSession implements Sink {
         ctx.log.warn({ err: (err as Error).message, conn: this.id }, 'relay publish failed');
       }
       this.#backlogBytes -= item.payload.byteLength;
-      if (this.#paused && this.#backlogBytes <= this.#o.settings.maxPublishBacklogBytes / 2) {
+      if (this.#paused && this.#backlogBackUnderHalf()) {
         this.#paused = false;
         if (!this.#socketClosed) this.#o.ws.resume();
       }
     }
     this.#pumping = false;
     if (this.#socketClosed) await this.#afterEnd();
+  }
+
+  /**
+   * The backlog is bounded in bytes and in chunks (issue 15 item 2: many tiny chunks cost memory
+   * and broker round trips that a byte bound alone does not see).
+   */
+  #overBacklog(): boolean {
+    const s = this.#o.settings;
+    return this.#backlogBytes > s.maxPublishBacklogBytes || this.#queue.length >= s.maxPublishBacklogChunks;
+  }
+
+  /** Reading resumes only once both are back under half, so a publisher at the bound does not toggle it per chunk. */
+  #backlogBackUnderHalf(): boolean {
+    const s = this.#o.settings;
+    return this.#backlogBytes <= s.maxPublishBacklogBytes / 2 && this.#queue.length <= s.maxPublishBacklogChunks / 2;
   }
 
   #chunkKind(): MessageKind {

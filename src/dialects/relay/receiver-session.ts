@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import type { Config } from '../../config/index.js';
 import type { CloseReason, Message, RetentionPolicy, Sink, Subscriber } from '../../core/index.js';
 import { safeEqual } from '../shared/http-reply.js';
+import { endWhenFlushed } from '../shared/drain.js';
 import { WsWriter } from '../shared/ws-writer.js';
 import type { DialectContext } from '../types.js';
 import { closeWithGrace } from './close-socket.js';
@@ -141,6 +142,20 @@ export class ReceiverSession implements Sink {
   /** Called by the hub when it gives up on us (queue overflow), and by the dialect at shutdown. */
   close(reason: CloseReason): void {
     this.#finish(reason);
+  }
+
+  /**
+   * Graceful shutdown (issue 14): closes with `reason` once the chunks already queued for this
+   * receiver are written, or after `flushLimitMs`. Relay clients treat every close alike (the
+   * test page and the hls-encoder stop on any close), so the close frame stays.
+   */
+  drainAndClose(reason: CloseReason, flushLimitMs: number): void {
+    endWhenFlushed(() => this.#finish(reason), {
+      clock: this.#o.ctx.clock,
+      limitMs: flushLimitMs,
+      flushed: () =>
+        this.#state === 'closed' || this.#o.ws.readyState !== 1 || ((this.#subscriber?.queuedMessages ?? 0) === 0 && this.#writer.bufferedAmount === 0),
+    });
   }
 
   #process(batch: readonly Message[]): boolean {

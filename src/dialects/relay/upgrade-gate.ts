@@ -38,8 +38,9 @@ export interface UpgradeGate {
 /**
  * Every refusal before the upgrade, in the original's order (notes §3.2): path shape (404), the
  * per-IP cap (429; our total cap: 503), channel, key and kind (404), the play allow-list (403),
- * then for a publisher the atomic channel reservation (403 "Already publishing.") and the key
- * check (403 "Invalid Key.").
+ * then for a publisher "is the channel being published?" (403 "Already publishing."), the key
+ * check (403 "Invalid Key.") and, once the key is good, the atomic channel reservation (403
+ * "Already publishing." again for the loser of a race between two verified publishers).
  */
 export function createUpgradeGate(options: UpgradeGateOptions): UpgradeGate {
   const { ctx, limiter, registry, verifier } = options;
@@ -53,15 +54,24 @@ export function createUpgradeGate(options: UpgradeGateOptions): UpgradeGate {
   };
 
   async function admitPublisher(socket: Duplex, channel: string, key: string, ip: string, release: () => void) {
-    // Reserve first, atomically; the (slow) key check runs while the channel is held (notes §3.4).
-    const lease = await registry.reserve(hubChannel(channel), { publishId: ctx.ids.next(), keyDigest: keyDigest(key) });
-    if (!lease) return refuse(socket, 403, RefusalText.alreadyPublishing, release), null;
+    const name = hubChannel(channel);
+    // The original refuses a live channel before it asks the coordinator (ws-stream-server
+    // session.go: isPublishing, then RequestPublish): no verifier call for a channel already taken.
+    if (await registry.current(name)) return refuse(socket, 403, RefusalText.alreadyPublishing, release), null;
     const allowed = await verifier.verify({ channel, key, ip });
-    if (!allowed || socket.destroyed || options.isClosing()) {
+    if (!allowed) return refuse(socket, 403, RefusalText.keyDenied, release), null;
+    if (socket.destroyed || options.isClosing()) return refuse(socket, 503, RefusalText.shuttingDown, release), null;
+    // Reserve only once the key is good, as the original registers its publisher only after the
+    // coordinator accepted it (session.go → SetPublisher). Reserving before the check let a
+    // publisher with a bad key and a hanging verifier hold the channel ("Already publishing." to
+    // everyone else, receivers judged against its unchecked key) for up to keyVerification.timeoutMs
+    // (issue 20). The reservation itself stays atomic (notes §3.4: the original's check-then-set
+    // race let two publishers fan out at once); the loser of two verified publishers gets 403.
+    const lease = await registry.reserve(name, { publishId: ctx.ids.next(), keyDigest: keyDigest(key) });
+    if (!lease) return refuse(socket, 403, RefusalText.alreadyPublishing, release), null;
+    if (socket.destroyed || options.isClosing()) {
       await lease.release();
-      if (!allowed) refuse(socket, 403, RefusalText.keyDenied, release);
-      else refuse(socket, 503, RefusalText.shuttingDown, release);
-      return null;
+      return refuse(socket, 503, RefusalText.shuttingDown, release), null;
     }
     return lease;
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
-import { clientIp, createIpMatcher, normaliseIp } from './client-ip.js';
+import { capKey, clientIp, createIpMatcher, normaliseIp } from './client-ip.js';
 import { ConnectionLimiter } from './connection-limiter.js';
 import { safeEqual } from './http-reply.js';
 
@@ -29,6 +29,20 @@ describe('client IP', () => {
     assert.throws(() => createIpMatcher(['not-an-ip']), /not an IP/);
     assert.equal(normaliseIp('::ffff:10.0.0.1'), '10.0.0.1');
   });
+
+  it('keys IPv6 clients by prefix (default /64) and IPv4-mapped ones as IPv4 (issue 20)', () => {
+    assert.equal(capKey('2001:db8:1:2::9'), capKey('2001:db8:1:2:ffff:ffff:ffff:ffff'));
+    assert.notEqual(capKey('2001:db8:1:2::9'), capKey('2001:db8:1:3::9'));
+    assert.equal(capKey('2001:db8:1:2::9'), '2001:db8:1:2:0:0:0:0/64');
+    assert.equal(capKey('2001:db8:1:2::9', 48), capKey('2001:db8:1:ffff::1', 48));
+    assert.notEqual(capKey('2001:db8::1', 128), capKey('2001:db8::2', 128));
+    assert.equal(capKey('2001:db8::1.2.3.4', 128), '2001:db8:0:0:0:0:102:304/128');
+    assert.equal(capKey('::ffff:198.51.100.7'), '198.51.100.7');
+    assert.equal(capKey('::ffff:c633:6407'), '198.51.100.7');
+    assert.equal(capKey('198.51.100.7'), '198.51.100.7');
+    assert.equal(capKey('fe80::1%eth0'), 'fe80:0:0:0:0:0:0:0/64');
+    assert.equal(capKey('unknown'), 'unknown');
+  });
 });
 
 describe('ConnectionLimiter', () => {
@@ -44,6 +58,14 @@ describe('ConnectionLimiter', () => {
     a1.release();
     assert.equal(limiter.total, 2);
     assert.ok('release' in limiter.tryAcquire('a'));
+  });
+
+  it('counts the addresses of one IPv6 /64 together, and checks the allow-list on the full address', () => {
+    const limiter = new ConnectionLimiter(1, 10, (ip) => ip === '2001:db8::f');
+    assert.ok('release' in limiter.tryAcquire('2001:db8::1'));
+    assert.deepEqual(limiter.tryAcquire('2001:db8::2'), { refused: 'per_ip' });
+    assert.ok('release' in limiter.tryAcquire('2001:db8::f'));
+    assert.equal(limiter.countFor('2001:db8::3'), 2);
   });
 
   it('lets allow-listed addresses past the per-IP cap but not the total', () => {

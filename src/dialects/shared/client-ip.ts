@@ -43,3 +43,49 @@ export function clientIp(req: IncomingMessage, isTrustedProxy: (ip: string) => b
   }
   return hops[0] ?? peer;
 }
+
+/**
+ * The key the per-IP caps count a client under. An IPv6 client is one /`ipv6PrefixLength` network
+ * (default 64): one host, or one home line, usually owns a whole /64 [RFC 4291 §2.5.4; RFC 6177 §3],
+ * so counting full addresses would give it 2^64 per-IP slots. IPv4 and IPv4-mapped IPv6 addresses
+ * (either spelling: `::ffff:1.2.3.4`, `::ffff:102:304`) count as the IPv4 address. Anything else
+ * (`unknown`) is its own key.
+ */
+export function capKey(ip: string, ipv6PrefixLength = 64): string {
+  const normal = normaliseIp(ip);
+  if (!isIPv6(normal.split('%')[0]!)) return normal;
+  const bytes = ipv6Bytes(normal.split('%')[0]!);
+  // ::ffff:0:0/96 is IPv4-mapped [RFC 4291 §2.5.5.2].
+  if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return bytes.subarray(12).join('.');
+  const bits = Math.max(0, Math.min(128, ipv6PrefixLength));
+  for (let i = 0; i < 16; i++) {
+    const keep = Math.max(0, Math.min(8, bits - i * 8));
+    bytes[i]! &= (0xff00 >> keep) & 0xff;
+  }
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return `${groups.join(':')}/${bits}`;
+}
+
+/** The 16 bytes of a valid IPv6 address (`isIPv6` already true), `::` and a dotted IPv4 tail included. */
+function ipv6Bytes(address: string): Uint8Array {
+  let text = address;
+  const tail: number[] = [];
+  const dotted = text.lastIndexOf(':');
+  if (text.includes('.')) {
+    for (const part of text.slice(dotted + 1).split('.')) tail.push(Number(part));
+    text = text.slice(0, dotted + 1) + '0:0';
+  }
+  const [head, rest] = text.split('::') as [string, string | undefined];
+  const left = head ? head.split(':') : [];
+  const right = rest === undefined ? [] : rest ? rest.split(':') : [];
+  const groups = rest === undefined ? left : [...left, ...new Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  const bytes = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    const n = parseInt(g, 16);
+    bytes[i * 2] = n >> 8;
+    bytes[i * 2 + 1] = n & 0xff;
+  });
+  if (tail.length === 4) bytes.set(tail, 12);
+  return bytes;
+}

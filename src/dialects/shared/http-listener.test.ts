@@ -32,6 +32,28 @@ describe('createHttpListener', () => {
     assert.match(raw, /^HTTP\/1\.1 400/);
   });
 
+  it('ends the handshake deadline with the request head: an upgraded socket outlives it, a silent one does not (issue 20)', async (t) => {
+    const wss = new WebSocketServer({ noServer: true });
+    const listener = createHttpListener({
+      name: 'x',
+      port: 0,
+      settings,
+      onUpgrade: (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m, binary) => ws.send(m, { binary }))),
+    });
+    const { port } = await listener.listen();
+    t.after(() => listener.close(100));
+    const client = await connect(`ws://127.0.0.1:${port}/`);
+    // A silent TCP peer accepted after the client: once it is dropped, the client is past the deadline too.
+    const silent = tcpConnect(port, '127.0.0.1');
+    silent.on('error', () => undefined);
+    silent.resume(); // it reads, as a real client does, so it sees the 408 and the close
+    await new Promise((resolve) => silent.on('close', resolve));
+    assert.equal(listener.acceptCounts().handshakeTimeouts, 1);
+    client.ws.send('still here');
+    await client.until((m) => m.includes('still here'));
+    client.close();
+  });
+
   it('answers refused upgrades with a status and a JSON body', async (t) => {
     const listener = createHttpListener({
       name: 'x',

@@ -1,8 +1,12 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ListenerAddress, ListenerSettings } from '../types.js';
+import { AcceptGuard, type AcceptGuardCounts } from './accept-guard.js';
+import { createIpMatcher } from './client-ip.js';
+import type { ConnectionRateGate } from './connection-rate.js';
+import { rejectUpgrade } from './http-reply.js';
 
 export interface HttpListenerOptions {
   readonly name: string;
@@ -10,6 +14,16 @@ export interface HttpListenerOptions {
   readonly settings: ListenerSettings;
   readonly onRequest?: (req: IncomingMessage, res: ServerResponse) => void;
   readonly onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Peers exempt from the accept-time per-IP count besides trusted proxies (relay's concurrent-limit allow-list). */
+  readonly acceptExempt?: (ip: string) => boolean;
+  /**
+   * The node's new-connection rate (issue 15 item 7), asked before `onUpgrade` sees an upgrade.
+   * Over it: HTTP 503 with `Retry-After` and `rateLimitedBody` (default `{"error":"rate_limited"}`),
+   * before any dialect work (auth, caps, replay). Engine.IO listeners ask it at the handshake instead.
+   */
+  readonly connectionRate?: ConnectionRateGate;
+  /** The dialect's own refusal body for the 503 (JSON for an object, `text/plain` for a string). */
+  readonly rateLimitedBody?: unknown;
 }
 
 export interface HttpListener {
@@ -17,12 +31,17 @@ export interface HttpListener {
   listen(): Promise<ListenerAddress>;
   /** Stops accepting; destroys whatever HTTP connections remain after `deadlineMs`. Upgraded sockets belong to their sessions. */
   close(deadlineMs: number): Promise<void>;
+  /** Connections closed at accept by the per-IP count, and handshakes cut by the deadline. */
+  acceptCounts(): AcceptGuardCounts;
+  /** Open connections counted for `ip` on this listener (its /64 for IPv6). */
+  acceptedFrom(ip: string): number;
 }
 
 /**
  * One HTTP(S) listener with the protective defaults every dialect shares: a handshake deadline
- * (headers and request within `handshakeTimeoutMs`, the slowloris guard), TLS from one setting,
- * and a 404 for requests nobody handles.
+ * from the TCP accept (TLS handshake and first request head within `handshakeTimeoutMs`, the
+ * slowloris guard), a per-address connection count from accept (`acceptPerIpMax`), TLS from one
+ * setting, and a 404 for requests nobody handles.
  */
 export function createHttpListener(options: HttpListenerOptions): HttpListener {
   const { settings } = options;
@@ -38,11 +57,29 @@ export function createHttpListener(options: HttpListenerOptions): HttpListener {
     requestTimeout: settings.handshakeTimeoutMs,
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(settings.handshakeTimeoutMs / 4))),
   };
+  const isTrustedProxy = createIpMatcher(settings.trustedProxies);
+  const guard = new AcceptGuard({
+    deadlineMs: settings.handshakeTimeoutMs,
+    perIpMax: settings.acceptPerIpMax ?? 512,
+    ipv6PrefixLength: settings.ipv6CapPrefix ?? 64,
+    isExempt: (ip) => isTrustedProxy(ip) || (options.acceptExempt?.(ip) ?? false),
+    plaintext: !settings.tls,
+  });
+  // Node builds one of these when a request head is complete, for requests and upgrades alike, and
+  // whoever handles the request (Engine.IO takes over 'request' on spectra's listeners): the one
+  // place that sees every head.
+  class HeadedMessage extends IncomingMessage {
+    constructor(socket: Socket) {
+      super(socket);
+      guard.headArrived(socket);
+    }
+  }
+  const serverOptions = { ...timeouts, IncomingMessage: HeadedMessage };
   const server: Server = settings.tls
-    ? (createHttpsServer({ cert: settings.tls.cert, key: settings.tls.key, ...timeouts }, onRequest) as unknown as Server)
-    : createHttpServer(timeouts, onRequest);
+    ? (createHttpsServer({ cert: settings.tls.cert, key: settings.tls.key, ...serverOptions }, onRequest) as unknown as Server)
+    : createHttpServer(serverOptions, onRequest);
   server.keepAliveTimeout = 5_000;
-  if (options.onUpgrade) server.on('upgrade', options.onUpgrade);
+  if (options.onUpgrade) server.on('upgrade', rateLimited(options.onUpgrade, options.connectionRate, options.rateLimitedBody));
   else server.on('upgrade', (_req, socket: Duplex) => socket.destroy());
   // A malformed request gets a 400 from Node; make sure it never throws past the listener.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
@@ -52,12 +89,16 @@ export function createHttpListener(options: HttpListenerOptions): HttpListener {
   });
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
+    guard.admit(socket);
+    if (socket.destroyed) return;
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
 
   return {
     server,
+    acceptCounts: () => guard.counts(),
+    acceptedFrom: (ip) => guard.countFor(ip),
     listen() {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -83,3 +124,27 @@ export function createHttpListener(options: HttpListenerOptions): HttpListener {
     },
   };
 }
+
+/**
+ * Wraps an upgrade handler with the new-connection rate: a refused upgrade gets 503 with
+ * `Retry-After` [RFC 9110 §15.6.4, §10.2.3] before the handshake, which every dialect's clients
+ * retry (a browser sees close 1006, wasClean false: nova's client reconnects on exactly that).
+ */
+function rateLimited(
+  onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
+  gate: ConnectionRateGate | undefined,
+  body: unknown = { error: 'rate_limited' },
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  if (!gate) return onUpgrade;
+  return (req, socket, head) => {
+    const verdict = gate.tryAdmit();
+    if (verdict.admitted) return onUpgrade(req, socket, head);
+    // Node has removed its own error listener from an upgrade socket: a peer that resets while the
+    // 503 is written must not raise an unhandled 'error' (a failure closes only that connection).
+    socket.on('error', refusedSocketOnError);
+    rejectUpgrade(socket, 503, body, { 'Retry-After': String(verdict.retryAfterSeconds) });
+  };
+}
+
+/** A refused peer's reset or broken pipe: the socket is being closed anyway. */
+function refusedSocketOnError(): void {}

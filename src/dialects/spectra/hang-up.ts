@@ -7,7 +7,7 @@ import type { Socket } from 'socket.io';
 /** Longest wait for an in-flight transport upgrade before the connection is closed anyway. */
 const UPGRADE_WAIT_MS = 10_000;
 
-interface EngineConn {
+export interface EngineConn {
   readonly upgrading?: boolean;
   once(event: 'upgrade' | 'close', fn: () => void): void;
   close(): void;
@@ -25,6 +25,22 @@ export function hangUp(socket: Socket): void {
     return;
   }
   socket.disconnect(false);
+  endTransport(conn);
+}
+
+/**
+ * Graceful shutdown (issue 14): ends the Engine.IO connection itself, after its write buffer has
+ * drained (engine.io `Socket.close()` waits for it), with no Socket.IO DISCONNECT packet. The
+ * client then sees "transport close" and reconnects by itself; after an explicit server-side
+ * `disconnect()` ("io server disconnect") socket.io-client never reconnects, so the overlay
+ * (Spectra-Frontend SocketService: `reconnection: true`, logon again on "reconnect") would stay blank.
+ * Mid-upgrade the close waits for the upgrade (bounded), as in `hangUp`.
+ */
+export function endTransport(conn: EngineConn): void {
+  if (!conn.upgrading) {
+    conn.close();
+    return;
+  }
   const timer = setTimeout(() => conn.close(), UPGRADE_WAIT_MS);
   timer.unref();
   conn.once('upgrade', () => {

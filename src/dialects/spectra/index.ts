@@ -15,9 +15,12 @@ import { createHttpListener, type HttpListener } from '../shared/http-listener.j
 import { rejectUpgrade } from '../shared/http-reply.js';
 import type { Dialect, DialectContext, DialectStats, ListenerAddress, ListenerSettings } from '../types.js';
 import type { CloseReason } from '../../core/index.js';
+import { spreadDrain } from '../shared/drain.js';
+import { endTransport, type EngineConn } from './hang-up.js';
 import { IngestServer } from './ingest-server.js';
 import { MatchRegistry } from './match-registry.js';
 import { OutputServer } from './output-server.js';
+import { insecureWarning } from './insecure-warning.js';
 import { isWildcard, socketOptions } from './socket-options.js';
 import { statusHandler } from './status-server.js';
 import { parseVersionRange } from './version-range.js';
@@ -59,6 +62,7 @@ export function createSpectraDialect(ctx: DialectContext, options: SpectraOption
   const listeners: HttpListener[] = [];
   const servers: Server[] = [];
   let output: OutputServer | null = null;
+  let ingest: IngestServer | null = null;
 
   /** Per-listener caps, as Socket.IO middleware: a refused client gets `connect_error`. */
   function capped(io: Server, limiter: ConnectionLimiter): void {
@@ -78,7 +82,7 @@ export function createSpectraDialect(ctx: DialectContext, options: SpectraOption
    * (found by test/bounds/spectra-transports.test.ts).
    */
   function cappedTransports(io: Server, perIpMax: number, totalMax: number): void {
-    const limiter = new ConnectionLimiter(perIpMax * 2, totalMax * 2);
+    const limiter = new ConnectionLimiter(perIpMax * 2, totalMax * 2, undefined, ctx.listener.ipv6CapPrefix);
     io.engine.on('connection', (transport: { request: IncomingMessage; close(): void; once(e: 'close', f: () => void): void }) => {
       const lease = limiter.tryAcquire(clientIp(transport.request, isTrusted));
       if ('refused' in lease) return transport.close();
@@ -107,6 +111,12 @@ export function createSpectraDialect(ctx: DialectContext, options: SpectraOption
 
     async listen(): Promise<ListenerAddress[]> {
       const settings: ListenerSettings = { ...ctx.listener, tls: await tlsSettings() };
+      const tlsOff = insecureWarning({
+        insecure: options.insecure,
+        serverTls: Boolean(ctx.listener.tls),
+        spectraCertificates: Boolean(options.serverKeyFile && options.serverCertFile),
+      });
+      if (tlsOff !== null) log.warn(tlsOff);
       if (isWildcard(options.corsOrigin) && !options.development) {
         log.warn('spectra: CORS origin is "*": any web page may connect; set STREAMHUB_SPECTRA_CORS_ORIGIN in production (seed 003 §CORS)');
       }
@@ -121,14 +131,15 @@ export function createSpectraDialect(ctx: DialectContext, options: SpectraOption
       const outputHttp = createHttpListener({ name: 'output', port: options.outputPort, settings, onUpgrade: noUpgrade });
       const statusHttp = createHttpListener({ name: 'status', port: options.statusPort, settings, onRequest: statusHandler(registry) });
       listeners.push(ingestHttp, outputHttp, statusHttp);
-      const ingestIo = new Server(ingestHttp.server, socketOptions(options.corsOrigin, options.maxHttpBufferSize));
-      const outputIo = new Server(outputHttp.server, socketOptions(options.corsOrigin, options.maxHttpBufferSize));
+      // Issue 15 item 7: the node's connection rate is asked at the Engine.IO handshake (socket-options.ts).
+      const ingestIo = new Server(ingestHttp.server, socketOptions(options.corsOrigin, options.maxHttpBufferSize, ctx.listener.connectionRate));
+      const outputIo = new Server(outputHttp.server, socketOptions(options.corsOrigin, options.maxHttpBufferSize, ctx.listener.connectionRate));
       servers.push(ingestIo, outputIo);
-      capped(ingestIo, new ConnectionLimiter(options.ingestPerIpMax, options.ingestTotalMax));
-      capped(outputIo, new ConnectionLimiter(options.outputPerIpMax, options.outputTotalMax));
+      capped(ingestIo, new ConnectionLimiter(options.ingestPerIpMax, options.ingestTotalMax, undefined, ctx.listener.ipv6CapPrefix));
+      capped(outputIo, new ConnectionLimiter(options.outputPerIpMax, options.outputTotalMax, undefined, ctx.listener.ipv6CapPrefix));
       cappedTransports(ingestIo, options.ingestPerIpMax, options.ingestTotalMax);
       cappedTransports(outputIo, options.outputPerIpMax, options.outputTotalMax);
-      new IngestServer(ingestIo, {
+      ingest = new IngestServer(ingestIo, {
         registry,
         clock: ctx.clock,
         log,
@@ -141,9 +152,17 @@ export function createSpectraDialect(ctx: DialectContext, options: SpectraOption
           backendTimeoutMs: options.backendTimeoutMs,
           producerKey,
         },
+        auxAuthKey: options.auxAuthKey,
         logonTimeoutMs: options.logonTimeoutMs,
+        jsonBounds: ctx.listener.jsonBounds,
       });
-      output = new OutputServer(outputIo, { hub: ctx.hub, ids: ctx.ids, log, maxBufferedPackets: options.outputMaxBufferedPackets });
+      output = new OutputServer(outputIo, {
+        hub: ctx.hub,
+        ids: ctx.ids,
+        log,
+        maxBufferedPackets: options.outputMaxBufferedPackets,
+        jsonBounds: ctx.listener.jsonBounds,
+      });
       registry.start();
       return Promise.all([ingestHttp.listen(), outputHttp.listen(), statusHttp.listen()]);
     },
@@ -161,15 +180,26 @@ export function createSpectraDialect(ctx: DialectContext, options: SpectraOption
       };
     },
 
-    async close(_reason: CloseReason, deadlineMs: number): Promise<void> {
+    async close(_reason: CloseReason, deadlineMs: number, drainWindowMs = 0): Promise<void> {
+      // Issue 14: every Engine.IO connection (overlays and observers) ends at its own instant of the
+      // window, its buffered packets written first, as a transport close so that socket.io-client
+      // reconnects (hang-up.ts endTransport). Matches keep running meanwhile.
+      const listenersClosed = Promise.all(listeners.map((l) => l.close(deadlineMs)));
+      const conns = servers.flatMap((io) => Object.values((io.engine as unknown as { clients: Record<string, EngineConn> }).clients));
+      const drain = spreadDrain(conns, endTransport, { windowMs: drainWindowMs, clock: ctx.clock });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([drain.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
+      clearTimeout(timer);
+      drain.endNow();
       await registry.close();
+      ingest?.close();
       output?.detachAll();
       for (const io of servers) {
         // Closing the engine drops every transport at once (clients reconnect elsewhere); a
         // namespace-level disconnect first would leave polling transports waiting for a GET.
         io.engine.close();
       }
-      await Promise.all(listeners.map((l) => l.close(deadlineMs)));
+      await listenersClosed;
     },
   };
 }

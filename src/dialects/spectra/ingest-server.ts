@@ -5,8 +5,22 @@
  */
 import type { Server, Socket } from 'socket.io';
 import type { Clock, Logger } from '../../core/index.js';
-import { decodePayload, present, text, type Obj } from './codec.js';
-import { checkAuxPacket, checkKey, checkObserverPacket, liveGroupReason, matchNotFoundReason, REASONS, type KeyPolicy } from './logon.js';
+import { decodeCheckedPayload, present, text, type Obj } from './codec.js';
+import type { JsonBounds } from '../../util/json-bounds.js';
+import {
+  checkAuxKey,
+  checkAuxPacket,
+  checkKey,
+  checkObserverPacket,
+  liveGroupReason,
+  matchNotFoundReason,
+  playerNotInMatchReason,
+  playerTakenReason,
+  REASONS,
+  type KeyPolicy,
+} from './logon.js';
+import { auxSeatKey, checkAuxData } from './aux-binding.js';
+import { LogThrottle } from '../../util/log-throttle.js';
 import type { MatchRegistry } from './match-registry.js';
 import { safeEqual } from '../shared/http-reply.js';
 import { hangUp } from './hang-up.js';
@@ -20,8 +34,12 @@ export interface IngestOptions {
   readonly versions: VersionRange;
   readonly serverVersion: string;
   readonly keys: KeyPolicy;
+  /** `AUX_AUTH_KEY`: null lets aux clients log on without a key, as the original (issue 20 item 2). */
+  readonly auxAuthKey: string | null;
   /** An unauthenticated socket is disconnected after this long (bounded wait). */
   readonly logonTimeoutMs: number;
+  /** Depth/size bounds of every payload (server.jsonMaxDepth / jsonMaxNodes); default DEFAULT_JSON_BOUNDS. */
+  readonly jsonBounds?: JsonBounds;
   readonly fetchImpl?: typeof fetch;
 }
 
@@ -31,14 +49,18 @@ type Role = 'none' | 'pending' | 'observer' | 'aux';
 export class IngestServer {
   readonly #o: IngestOptions;
   readonly #byGroup = new Map<string, Set<Socket>>();
-  readonly #aux = new Set<IngestSession>();
+  /** The one aux session per player and match (issue 20 item 2), by `auxSeatKey`. */
+  readonly #auxSeats = new Map<string, IngestSession>();
+  /** Refused aux data is logged once, then counted (a hostile client may send it per message). */
+  readonly throttle: LogThrottle;
 
   constructor(io: Server, options: IngestOptions) {
     this.#o = options;
+    this.throttle = new LogThrottle(options.log, { clock: options.clock });
     io.on('connection', (socket) => new IngestSession(socket, this));
     // Notes §4.4: an idle match's ingest sockets are disconnected when it is removed.
     options.registry.onRemoved((groupCode, cause) => {
-      if (cause !== 'idle') return;
+      if (cause !== 'idle' && cause !== 'failed') return;
       for (const s of this.#byGroup.get(groupCode) ?? []) hangUp(s);
     });
   }
@@ -59,8 +81,20 @@ export class IngestServer {
     if (set?.size === 0) this.#byGroup.delete(groupCode);
   }
 
-  auxSessions(): Set<IngestSession> {
-    return this.#aux;
+  /** Takes the player's aux seat; false when another session holds it. */
+  claimAuxSeat(key: string, session: IngestSession): boolean {
+    if (this.#auxSeats.has(key)) return false;
+    this.#auxSeats.set(key, session);
+    return true;
+  }
+
+  releaseAuxSeat(key: string, session: IngestSession): void {
+    if (this.#auxSeats.get(key) === session) this.#auxSeats.delete(key);
+  }
+
+  /** Stops the log throttle's timers (dialect shutdown). */
+  close(): void {
+    this.throttle.close();
   }
 }
 
@@ -101,6 +135,32 @@ class IngestSession {
     hangUp(this.#socket);
   }
 
+  /**
+   * The payload as an object (null: not JSON of an object, ignored as the original does). A payload
+   * past the JSON bounds is refused (issue 20 item 1): a logon gets its failure ack, then every
+   * socket is disconnected; the caller gets `undefined` and stops.
+   */
+  #decode(event: 'obs_logon' | 'aux_logon' | 'obs_data' | 'aux_data', raw: unknown): Obj | null | undefined {
+    const checked = decodeCheckedPayload(raw, this.#server.options.jsonBounds);
+    if (checked.ok) return checked.value;
+    // A client may come back and send it again: logged once per burst, then counted.
+    this.#server.throttle.warn(`json-bounds:${event}`, { event, reason: checked.reason }, 'spectra ingest: payload past the JSON bounds; disconnected');
+    if (event === 'obs_logon' || event === 'aux_logon') this.#refuse(`${event}_ack`, `Invalid packet: ${checked.reason}.`);
+    else hangUp(this.#socket);
+    return undefined;
+  }
+
+  /**
+   * Refusals added by issue 20 item 2 (key, player not in the match, seat taken) say
+   * `type: "aux_authenticate"`: the real client reads only acks of that type, and then shows the
+   * reason and stops (`connectorService.ts` `handleAuxAuthProcess`). The original's own refusals
+   * keep its `"authenticate"` (see #refuse).
+   */
+  #refuseAux(reason: string): void {
+    this.#ack('aux_logon_ack', { type: 'aux_authenticate', value: false, reason });
+    hangUp(this.#socket);
+  }
+
   #ack(event: 'obs_logon_ack' | 'aux_logon_ack', body: object): void {
     this.#socket.emit(event, JSON.stringify(body));
   }
@@ -114,7 +174,8 @@ class IngestSession {
   async #onObsLogon(raw: unknown): Promise<void> {
     const o = this.#server.options;
     if (this.#role !== 'none') return; // step 1: already authed (or being checked) → ignored
-    const d = decodePayload(raw);
+    const d = this.#decode('obs_logon', raw);
+    if (d === undefined) return;
     if (!d) {
       o.log.debug('spectra ingest: obs_logon payload is not JSON; no ack, as the original');
       return;
@@ -154,17 +215,22 @@ class IngestSession {
   #onAuxLogon(raw: unknown): void {
     const o = this.#server.options;
     if (this.#role !== 'none') return;
-    const d = decodePayload(raw);
+    const d = this.#decode('aux_logon', raw);
     if (!d) return;
     const packet = checkAuxPacket(d, o.versions, o.serverVersion);
     if (!packet.ok) return this.#refuse('aux_logon_ack', packet.reason);
+    if (!checkAuxKey(d.key, o.auxAuthKey).ok) return this.#refuseAux(REASONS.invalidKey);
     // A match is found only once its observer sent `match_start` (notes §4.3).
     const matchId = d.matchId as string;
-    if (o.registry.byMatchId(matchId).length === 0) return this.#refuse('aux_logon_ack', matchNotFoundReason(matchId));
+    const matches = o.registry.byMatchId(matchId);
+    if (matches.length === 0) return this.#refuse('aux_logon_ack', matchNotFoundReason(matchId));
+    // Issue 20 item 2: the session is bound to a player of that match's roster, one session each.
+    const playerId = text(d.playerId);
+    if (!matches.some((m) => m.hasPlayer(playerId))) return this.#refuseAux(playerNotInMatchReason(playerId, matchId));
+    if (!this.#server.claimAuxSeat(auxSeatKey(matchId, playerId), this)) return this.#refuseAux(playerTakenReason(playerId));
     this.#role = 'aux';
     this.#matchId = matchId;
-    this.#playerId = text(d.playerId);
-    this.#server.auxSessions().add(this);
+    this.#playerId = playerId;
     this.#clearLogonTimer();
     this.#ack('aux_logon_ack', { type: 'aux_authenticate', value: true });
   }
@@ -172,25 +238,31 @@ class IngestSession {
   /** Observer data goes to the group code the observer logged on with, whatever the payload says. */
   #onObsData(raw: unknown): void {
     if (this.#role !== 'observer') return;
-    const d = decodePayload(raw);
+    const d = this.#decode('obs_data', raw);
     if (!d || !present(d.obsName) || !present(d.groupCode) || !present(d.type) || !hasData(d)) return;
     this.#server.options.registry.apply(this.#groupCode, text(d.type, '', 64), d.data);
   }
 
-  /** Aux data goes to every match with the aux client's authenticated match id (or the observer's own match). */
+  /**
+   * Aux data goes to every match with the aux client's authenticated match id, as the bound
+   * player's (aux-binding.ts); refused data is dropped (never acknowledged, like all data) and
+   * logged once per burst. An observer's aux data goes to its own match.
+   */
   #onAuxData(raw: unknown): void {
-    const d = decodePayload(raw);
+    const d = this.#decode('aux_data', raw);
     if (!d || !present(d.playerId) || !present(d.matchId) || !present(d.type) || !hasData(d)) return;
     const registry = this.#server.options.registry;
-    const type = text(d.type, '', 64);
-    const playerId = text(d.playerId);
     if (this.#role === 'aux') {
-      if (type === 'aux_scoreboard' && this.#playerId === '') this.#playerId = playerId;
+      const verdict = checkAuxData(d, this.#playerId);
+      if (!verdict.ok) {
+        this.#server.throttle.warn(`aux refused: ${verdict.why}`, { why: verdict.why }, 'spectra ingest: aux_data refused');
+        return;
+      }
       for (const match of registry.byMatchId(this.#matchId)) {
-        registry.apply(match.state.groupCode, type, d.data, playerId);
+        registry.apply(match.state.groupCode, verdict.type, d.data, this.#playerId);
       }
     } else if (this.#role === 'observer') {
-      registry.apply(this.#groupCode, type, d.data, playerId);
+      registry.apply(this.#groupCode, text(d.type, '', 64), d.data, text(d.playerId));
     }
   }
 
@@ -198,11 +270,9 @@ class IngestSession {
     this.#clearLogonTimer();
     if (this.#role === 'observer') this.#server.untrack(this.#groupCode, this.#socket);
     if (this.#role === 'aux') {
-      this.#server.auxSessions().delete(this);
+      this.#server.releaseAuxSeat(auxSeatKey(this.#matchId, this.#playerId), this);
       // Notes §4.3 "Disconnect": the aux player's availability flags are reset.
-      if (this.#playerId !== '') {
-        for (const match of this.#server.options.registry.byMatchId(this.#matchId)) match.setAuxDisconnected(this.#playerId);
-      }
+      for (const match of this.#server.options.registry.byMatchId(this.#matchId)) match.setAuxDisconnected(this.#playerId);
     }
   }
 

@@ -30,6 +30,16 @@ export function matchNotFoundReason(matchId: unknown): string {
   return `Game with Match ID ${String(matchId)} not found.`;
 }
 
+/** Issue 20 item 2: an aux client may only log on as a player of the match's roster. */
+export function playerNotInMatchReason(playerId: string, matchId: string): string {
+  return `Player ${playerId} is not in the match with Match ID ${matchId}.`;
+}
+
+/** Issue 20 item 2: one aux session per player; a second one is refused while the first is connected. */
+export function playerTakenReason(playerId: string): string {
+  return `Player ${playerId} already has an auxiliary client connected.`;
+}
+
 export interface KeyPolicy {
   readonly requireAuthKey: boolean;
   readonly authKey: string | null;
@@ -58,6 +68,17 @@ export function checkAuxPacket(d: Obj, range: VersionRange, serverVersion: strin
   }
   if (!range.satisfies(d.clientVersion)) return { ok: false, reason: versionReason(d.clientVersion, serverVersion) };
   return { ok: true };
+}
+
+/**
+ * The opt-in aux key (`AUX_AUTH_KEY`, issue 20 item 2): with none configured every aux client
+ * passes, as in the original (the real Spectra-Client 0.3.3 sends no key in `aux_logon`);
+ * otherwise the payload's `key` must equal it (constant-time).
+ */
+export function checkAuxKey(key: unknown, auxAuthKey: string | null): Check {
+  if (auxAuthKey === null) return { ok: true };
+  if (typeof key === 'string' && safeEqual(key, auxAuthKey)) return { ok: true };
+  return { ok: false, reason: REASONS.invalidKey };
 }
 
 /**

@@ -10,6 +10,7 @@ import { toBytes } from './codec.js';
 import type { AuthTeam } from './model-types.js';
 import { MatchState, type MatchInit } from './match-state.js';
 import { sanitizeMatch } from './sanitize.js';
+import { LogThrottle } from '../../util/log-throttle.js';
 
 export interface MatchRegistryOptions {
   readonly hub: Hub;
@@ -23,8 +24,12 @@ export interface MatchRegistryOptions {
   readonly teamInfoCacheSize: number;
 }
 
-/** Why a match left the registry. */
-export type RemovalCause = 'game_end' | 'idle' | 'shutdown';
+/**
+ * Why a match left the registry. `failed`: its state could not be published (issue 20 item 1): the
+ * match is ended and its observers disconnected, so one hostile or broken match never takes the
+ * process, or any other match, with it.
+ */
+export type RemovalCause = 'game_end' | 'idle' | 'shutdown' | 'failed';
 
 export interface TeamInfo {
   readonly leftTeam: AuthTeam;
@@ -57,12 +62,15 @@ export class MatchRegistry {
   readonly #chains = new Map<string, Promise<void>>();
   readonly #retention: RetentionPolicy;
   readonly #removedListeners: ((groupCode: string, cause: RemovalCause) => void)[] = [];
+  /** Publish failures can repeat every emit interval: logged once, then counted (issue 20). */
+  readonly #failures: LogThrottle;
   #emitTimer: unknown = null;
   #sweepTimer: unknown = null;
   #closed = false;
 
   constructor(options: MatchRegistryOptions) {
     this.#o = options;
+    this.#failures = new LogThrottle(options.log, { clock: options.clock });
     // The state is always sent whole, so nothing but the snapshot is retained; the channel is
     // forgotten once it has been idle as long as a match may be (notes §4.4).
     this.#retention = { maxMessages: 1, maxBytes: 8 << 20, maxAgeMs: 0, maxPinned: 0, idleTtlMs: options.idleRemovalMs };
@@ -134,11 +142,16 @@ export class MatchRegistry {
     if (this.#sweepTimer !== null) this.#o.clock.clearTimeout(this.#sweepTimer);
     for (const code of [...this.#matches.keys()]) this.remove(code, 'shutdown');
     await Promise.all(this.#chains.values());
+    this.#failures.close();
   }
 
   /** One pass of the send loop (exposed so pure tests can drive it without timers). */
   emitChanged(): void {
-    for (const [code, entry] of this.#matches) if (entry.state.eventNumber > entry.sent) this.#publish(code, entry);
+    for (const [code, entry] of this.#matches) {
+      // One state publish in flight per match (issue 15 item 2): while the broker is slow, newer
+      // states coalesce into the next one (each is the whole state) instead of queueing without bound.
+      if (entry.state.eventNumber > entry.sent && !this.#chains.has(code)) this.#publish(code, entry);
+    }
   }
 
   /** One pass of the idle sweep. */
@@ -151,8 +164,18 @@ export class MatchRegistry {
 
   #publish(groupCode: string, entry: Entry): void {
     entry.sent = entry.state.eventNumber;
-    // Encoded once per state change; every overlay on every node gets these bytes.
-    const bytes = toBytes(sanitizeMatch(entry.state.state));
+    let bytes: Uint8Array;
+    try {
+      // Encoded once per state change; every overlay on every node gets these bytes.
+      bytes = toBytes(sanitizeMatch(entry.state.state));
+    } catch (err) {
+      // This runs in the emit timer: an exception here would reach the top level and end the
+      // process, every dialect with it (issue 20 item 1: a state nested 3,000 deep overflowed the
+      // stack in JSON.stringify). Only this match ends; its observers are disconnected.
+      this.#failures.error(`encode:${(err as Error)?.name}`, { err, groupCode }, 'spectra: match state could not be encoded; match ended');
+      this.remove(groupCode, 'failed');
+      return;
+    }
     this.#enqueue(groupCode, () => this.#o.hub.publish(channelOf(groupCode), bytes, { kind: 'snapshot', retention: this.#retention }));
   }
 
@@ -173,7 +196,12 @@ export class MatchRegistry {
   #scheduleEmit(): void {
     if (this.#closed) return;
     this.#emitTimer = this.#o.clock.setTimeout(() => {
-      this.emitChanged();
+      // A timer callback's exception would end the process: whatever escapes is logged, and the loop goes on.
+      try {
+        this.emitChanged();
+      } catch (err) {
+        this.#failures.error('emit', { err }, 'spectra: send loop pass failed');
+      }
       this.#scheduleEmit();
     }, this.#o.emitIntervalMs);
   }
@@ -181,7 +209,11 @@ export class MatchRegistry {
   #scheduleSweep(): void {
     if (this.#closed) return;
     this.#sweepTimer = this.#o.clock.setTimeout(() => {
-      this.sweepIdle();
+      try {
+        this.sweepIdle();
+      } catch (err) {
+        this.#failures.error('sweep', { err }, 'spectra: idle sweep failed');
+      }
       this.#scheduleSweep();
     }, this.#o.idleSweepIntervalMs);
   }

@@ -74,6 +74,11 @@ export class MatchState {
     return result;
   }
 
+  /** Whether the roster holds this player id (the puuid, `riotId`): aux logons need it (issue 20 item 2). */
+  hasPlayer(playerId: string): boolean {
+    return this.#wire.teams.some((t) => team.hasPlayer(t, playerId));
+  }
+
   /** Resets the aux availability of a disconnected aux client's player (notes §4.3 "Disconnect"). */
   setAuxDisconnected(playerId: string): void {
     for (const t of this.#wire.teams) team.setAuxDisconnected(t, playerId);

@@ -28,6 +28,11 @@ export interface PlayerState {
   name: string;
   tagline: string;
   riotId: string;
+  /**
+   * The same puuid as `riotId`. The original never sends it; Spectra-Frontend's scoreboard keys
+   * its player rows by it (`track player.playerId`), which without it are all `undefined`.
+   */
+  playerId: string;
   searchName: string;
   fullName: string;
   position: number;
@@ -106,13 +111,19 @@ export interface ToastInfo {
   active: boolean;
 }
 
-/** ToolsData as the observer sends it at logon (notes §4.3), normalised with defaults. */
+/**
+ * ToolsData as the observer sends it at logon (notes §4.3), normalised with the defaults of the
+ * original's `src/model/ToolsData.ts`: every field is always present, whatever the client sent
+ * (Spectra-Client 0.3.3 sends only seriesInfo, seedingInfo, tournamentInfo and timeoutDuration).
+ */
 export interface ToolsState {
   seriesInfo: { needed: number; wonLeft: number; wonRight: number; mapInfo: unknown[] };
   seedingInfo: { left: string; right: string };
   tournamentInfo: { name: string; logoUrl: string; backdropUrl: string };
   timeoutDuration: number;
   timeoutCounter: { max: number; left: number; right: number };
+  /** Seconds within which a cancelled team timeout is refunded (original default 10). */
+  timeoutCancellationGracePeriod: number;
   sponsorInfo: { enabled: boolean; duration: number; sponsors: unknown[] };
   watermarkInfo: { spectraWatermark: boolean; customTextEnabled: boolean; customText: string };
   /** `secret` and `endTime` never leave the server (notes §4.5). */
@@ -123,9 +134,12 @@ export interface ToolsState {
     secret: string;
     endTime: number;
     enabledPlayers: unknown[];
+    /** Which team's voice the playercams listen to: `false`, `"left"` or `"right"`. */
+    listenIn: false | 'left' | 'right';
   };
   roundWinBox: { type: string; sponsors: unknown[] };
-  nameOverrides?: { overrides: string };
+  /** A JSON string of `[fullName, displayName]` pairs; the frontend reads `.overrides` unconditionally. */
+  nameOverrides: { overrides: string };
 }
 
 export interface MatchWire {

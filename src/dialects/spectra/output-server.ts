@@ -7,6 +7,7 @@
 import type { Server, Socket } from 'socket.io';
 import type { Hub, IdSource, Logger, QueueLimits, Subscriber } from '../../core/index.js';
 import { decodePayload } from './codec.js';
+import type { JsonBounds } from '../../util/json-bounds.js';
 import { MAX_GROUP_CODE } from './logon.js';
 import { channelOf } from './match-registry.js';
 import { RoomSink } from './session.js';
@@ -16,6 +17,8 @@ export interface OutputOptions {
   readonly ids: IdSource;
   readonly log: Logger;
   readonly maxBufferedPackets: number;
+  /** Bounds of the `logon` payload (server.jsonMaxDepth / jsonMaxNodes); past them it is ignored like bad JSON. */
+  readonly jsonBounds?: JsonBounds;
 }
 
 interface Room {
@@ -60,7 +63,7 @@ export class OutputServer {
   }
 
   #onLogon(socket: Socket, raw: unknown): void {
-    const d = decodePayload(raw);
+    const d = decodePayload(raw, this.#o.jsonBounds);
     const code = d?.groupCode;
     // Bad JSON is only logged: no reply, no disconnect (notes §4.4).
     if (typeof code !== 'string' || code === '' || code.length > MAX_GROUP_CODE) {

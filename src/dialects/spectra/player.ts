@@ -18,6 +18,7 @@ export function newPlayer(data: Obj): PlayerState {
     name,
     tagline,
     riotId: text(data.playerId),
+    playerId: text(data.playerId),
     searchName: `${name} #${tagline}`,
     fullName: `${name}#${tagline}`,
     position: num(data.position),

@@ -1,14 +1,14 @@
 /**
  * The demo matches `npm start` runs (DESIGN.md "demo ids run by npm start"): the synthetic match
- * `demo` and the StatsBomb replay `fifa-wc-2022-final-arg-fra`, both looping. A producer error
- * never reaches the process: it is logged and the producer starts over after a delay.
+ * `demo` and the StatsBomb replay `fifa-wc-2022-final-arg-fra` (the shipped excerpt, or any whole
+ * match from a local copy of StatsBomb open data), both looping. A producer error never reaches
+ * the process: it is logged and the producer starts over after a delay.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { systemClock, type Clock, type Logger } from '../../core/index.js';
 import type { MatchFeed, Producer } from '../types.js';
 import { createMockMatch } from './mock.js';
 import { createStatsBombReplay } from './statsbomb/replay.js';
+import { openDataFiles, SHIPPED_MATCH_ID, shippedFiles } from './statsbomb/source.js';
 import { sleep } from './timeline.js';
 
 export const DEMO_MATCH_IDS = { mock: 'demo', statsbomb: 'fifa-wc-2022-final-arg-fra' } as const;
@@ -17,8 +17,12 @@ export const DEMO_MATCH_IDS = { mock: 'demo', statsbomb: 'fifa-wc-2022-final-arg
 export const RETRY_DELAY_MS = 5_000;
 
 export interface MatchDemoOptions {
-  /** The repository's `data/` folder; the replay reads `<dataDir>/statsbomb/`. */
+  /** The repository's `data/` folder; the replay reads the shipped `<dataDir>/statsbomb/` unless `statsbombDir` is set. */
   readonly dataDir: string;
+  /** A folder laid out as StatsBomb open data (`events/<id>.json`, `lineups/<id>.json`, …); null: the shipped excerpt. */
+  readonly statsbombDir?: string | null;
+  /** The StatsBomb match to replay from `statsbombDir` (default 3869685, the 2022 final). */
+  readonly statsbombMatchId?: number;
   readonly speed: number;
   readonly mock: boolean;
   readonly statsbomb: boolean;
@@ -46,17 +50,12 @@ export async function supervise(producer: Producer, signal: AbortSignal, options
 }
 
 /**
- * The StatsBomb files of the demo: the full events file `events-3869685.json` when someone has
- * put it there, else the committed excerpt (the match's first 4½ minutes).
+ * The stream the StatsBomb replay runs under: the 2022 final (the shipped excerpt, or the whole
+ * match from open data) keeps its demo id (DESIGN.md), any other match is `statsbomb-<id>`.
  */
-export function demoStatsBombFiles(dataDir: string): { eventsFile: string; lineupsFile: string; matchFile: string } {
-  const dir = join(dataDir, 'statsbomb');
-  const full = join(dir, 'events-3869685.json');
-  return {
-    eventsFile: existsSync(full) ? full : join(dir, 'events-3869685-excerpt.json'),
-    lineupsFile: join(dir, 'lineups-3869685.json'),
-    matchFile: join(dir, 'match-3869685.json'),
-  };
+export function replayStreamId(options: Pick<MatchDemoOptions, 'statsbombDir' | 'statsbombMatchId'>): string {
+  const id = options.statsbombDir ? (options.statsbombMatchId ?? SHIPPED_MATCH_ID) : SHIPPED_MATCH_ID;
+  return id === SHIPPED_MATCH_ID ? DEMO_MATCH_IDS.statsbomb : `statsbomb-${id}`;
 }
 
 /** Starts the enabled demo producers in the background; they stop when `signal` aborts. */
@@ -66,7 +65,8 @@ export function startMatchDemos(feed: MatchFeed, options: MatchDemoOptions, sign
   const producers: Producer[] = [];
   if (options.mock) producers.push(createMockMatch(feed, { matchId: DEMO_MATCH_IDS.mock, clock, speed: options.speed, loop: true }));
   if (options.statsbomb) {
-    producers.push(createStatsBombReplay(feed, { matchId: DEMO_MATCH_IDS.statsbomb, ...demoStatsBombFiles(options.dataDir), clock, speed: options.speed, loop: true }));
+    const files = options.statsbombDir ? openDataFiles(options.statsbombDir, options.statsbombMatchId ?? SHIPPED_MATCH_ID) : shippedFiles(options.dataDir);
+    producers.push(createStatsBombReplay(feed, { matchId: replayStreamId(options), ...files, clock, speed: options.speed, loop: true }));
   }
   for (const producer of producers) void supervise(producer, signal, common);
 }

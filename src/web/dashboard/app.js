@@ -189,8 +189,11 @@ function renderChannels(data, seconds) {
   tbody.append(...order);
   const shown = data.channels.length;
   const total = data.hub.channels_total;
-  $('#channel-count').textContent = total > shown ? `(${shown} busiest of ${total})` : `(${total})`;
+  // Without the operator token the server sends counts, not names (issue 20).
+  const hidden = data.channels_hidden === true;
+  $('#channel-count').textContent = !hidden && total > shown ? `(${shown} busiest of ${total})` : `(${total})`;
   $('#no-channels').hidden = total > 0;
+  $('#channels-hidden').hidden = !hidden || total === 0;
 }
 
 /** Series of channels that stopped appearing are forgotten, so a long-running page stays bounded. */
@@ -211,6 +214,7 @@ async function poll() {
   try {
     const res = await fetch('api/dashboard', { headers, cache: 'no-store' });
     if (res.status === 401 || res.status === 503) {
+      $('#token-why').textContent = 'This dashboard needs the operator token:';
       $('#token-form').hidden = false;
       $('#token-error').textContent = token ? 'the token was refused' : '';
       field('updated').textContent = 'token needed';
@@ -218,7 +222,10 @@ async function poll() {
     }
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const data = await res.json();
-    $('#token-form').hidden = true;
+    // Public dashboard without a token: offer the token form for channel names, without an error.
+    $('#token-why').textContent = 'Channel names need the operator token:';
+    $('#token-form').hidden = data.channels_hidden !== true;
+    $('#token-error').textContent = '';
     pollCount += 1;
     const seconds = lastPoll === null ? 0 : (data.now - lastPoll) / 1000;
     lastPoll = data.now;

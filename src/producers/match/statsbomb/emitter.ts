@@ -2,6 +2,11 @@
  * The event track of a replay (notes §1.5, upstream `emitter.py`): kick-off at t = 0, the mapped
  * events, score_change after each goal and a kick-off for the conceding side ~5 s later, one
  * period_start/period_end per period, shoot-out start/end around period 5, then match_end.
+ *
+ * A replay never claims what its data does not hold (issue 14): period_end only from a Half End,
+ * penalty_shootout_end only when period 5's Half End is there, match_end only when the data's last
+ * period has its Half End and a match can end there. An excerpt that stops mid-half ends with its
+ * last event; the loop then starts over with a fresh MatchInit (seed 000: clients tolerate it).
  */
 import type { EventMessage } from '../../../dialects/match/spec.js';
 import { teamCode } from './lineup.js';
@@ -12,6 +17,19 @@ import type { SbEvent, Sides } from './types.js';
 export const KICKOFF_AFTER_GOAL_MS = 5_000;
 /** Upstream: shoot-out end 1 s after the last attempt, match_end 1 s after the last message. */
 const TRAILING_MS = 1_000;
+
+/**
+ * StatsBomb periods: 1 and 2 are the halves, 3 and 4 extra time, 5 the shoot-out (open-data
+ * events spec; the 2022 final's file ends with period 5's two Half End events). A match can end
+ * only after period 2, 4 or 5: a file whose last Half End is period 1's or 3's was cut short.
+ */
+const FINAL_PERIODS: ReadonlySet<number> = new Set([2, 4, 5]);
+
+/** Whether the data holds the end of the match: its last period has a Half End, and a match can end there. */
+export function dataEndsMatch(sbEvents: readonly SbEvent[]): boolean {
+  const last = sbEvents.reduce((max, e) => Math.max(max, e.period), 0);
+  return FINAL_PERIODS.has(last) && sbEvents.some((e) => e.period === last && e.type?.name === 'Half End');
+}
 
 export interface EventTrack {
   /** Spec events, `t` strictly rising. */
@@ -41,6 +59,7 @@ export function buildEvents(sbEvents: readonly SbEvent[], sides: Sides): EventTr
   const score = { home: 0, away: 0 };
   const pens = { home: 0, away: 0 };
   let shootout = false;
+  let shootoutOver = false;
   let lastAttempt = -1;
 
   for (const ev of sbEvents) {
@@ -51,6 +70,8 @@ export function buildEvents(sbEvents: readonly SbEvent[], sides: Sides): EventTr
       shootout = true;
       out.push({ type: 'event.penalty_shootout_start', t });
     }
+    // Upstream ends the shoot-out on period 5's Half End (mapping.py); without one it was cut short.
+    if (ev.period === 5 && ev.type?.name === 'Half End') shootoutOver = true;
     for (const m of mapEvent(ev, t, { sides, byId })) {
       // StatsBomb writes Half Start / Half End once per team: emit each once.
       const once = m.type === 'event.period_start' ? started : m.type === 'event.period_end' ? ended : null;
@@ -74,12 +95,12 @@ export function buildEvents(sbEvents: readonly SbEvent[], sides: Sides): EventTr
       }
     }
   }
-  if (shootout) {
+  if (shootoutOver) {
     const winner = teamCode(pens.home > pens.away ? sides.home : sides.away);
     out.push({ type: 'event.penalty_shootout_end', t: Math.max(lastAttempt, 0) + TRAILING_MS, winner, score: { ...pens } });
   }
   const events = strictlyRising(out);
-  events.push({ type: 'event.match_end', t: (events.at(-1)?.t ?? 0) + TRAILING_MS });
+  if (dataEndsMatch(sbEvents)) events.push({ type: 'event.match_end', t: (events.at(-1)?.t ?? 0) + TRAILING_MS });
   return { events, times, marks };
 }
 

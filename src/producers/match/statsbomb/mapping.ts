@@ -20,9 +20,12 @@ export function eventTimeMs(ev: Pick<SbEvent, 'minute' | 'second' | 'timestamp'>
 
 /**
  * Stamps events in file order with a strictly rising `t`: a collision gets last + 1 ms (notes
- * §1.5). One addition: StatsBomb's second half restarts at minute 45 even when the first ran into
- * stoppage time, so a period whose first `t` would fall at or before the last one is shifted
- * forward as a whole; without it the +1 rule would squeeze minutes of play into milliseconds.
+ * §1.5). One addition: each new period starts 1 ms after the previous period's last event and
+ * keeps its own spacing. StatsBomb's second half restarts at minute 45 even when the first ran
+ * into stoppage time (without the shift the +1 rule would squeeze minutes of play into
+ * milliseconds), and the break between periods is not in the data: a file holding only part of
+ * a period must not be replayed as minutes of frozen frames (issue 14). Full matches only ever
+ * shift forward; the HUD clock keeps StatsBomb's own minute (`t - shift`).
  */
 export class EventClock {
   #last = -1;
@@ -38,7 +41,7 @@ export class EventClock {
     const raw = eventTimeMs(ev);
     if (ev.period > this.#period) {
       this.#period = ev.period;
-      if (this.#last >= 0 && raw + this.#shift <= this.#last) this.#shift = this.#last + 1 - raw;
+      if (this.#last >= 0) this.#shift = this.#last + 1 - raw;
     }
     const t = Math.max(raw + this.#shift, this.#last + 1);
     this.#last = t;

@@ -1,6 +1,7 @@
 /**
  * The CI soak (issue #10): the `npm run soak` load for SOAK_MS (default 2 minutes) against a child
- * StreamHub with demos on; zero loss for well-behaved clients and bounded memory.
+ * StreamHub with demos on; zero loss for well-behaved clients and bounded memory. A long test
+ * (`*.long.test.ts`): `npm run test:long` and .ci/run run it, `npm test` does not (issue 14).
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
