@@ -66,7 +66,6 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
     // Never below twice a dialect's own per-IP cap, so the dialect gives its specified refusal first.
     acceptPerIpMax: effectiveAcceptPerIpMax(config.server.acceptPerIpMax, [
       config.match.perIpMax,
-      config.match.ingest.maxConnections,
       config.nova.perIpMax,
       config.relay.perIpMax,
       config.elstat.perIpMax,

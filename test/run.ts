@@ -5,8 +5,8 @@
  *
  * Two runs (issue 14: `npm test` within ~4 minutes here):
  * - quick (`npm test`): every `*.test.ts` except the long ones, fuzz suites at their CI case count;
- * - long (`npm run test:long`, `--long`): the `*.long.test.ts` files (the 2-minute soak) and the
- *   fuzz suites again with LONG_FUZZ_CASES cases per property (default 200; FUZZ_CASES wins).
+ * - long (`npm run test:long`, `--long`): the `*.long.test.ts` files (the 2-minute soak, the fault
+ *   scenarios that run for seconds each) and the fuzz suites again with LONG_FUZZ_CASES cases per property (default 200; FUZZ_CASES wins).
  * .ci/run runs both and fails if either does.
  */
 import { readdirSync } from 'node:fs';
