@@ -16,7 +16,8 @@
  *   quit              close everything and exit
  * Scenario options: a `%d` in --path with --group G gives connection i channel i / G (S2);
  * --range LO HI counts from the start and --until-each K prints `until_each` once every connection
- * holds K of them (S4: time to replay); --sio-emit TEXT is sent after the Socket.IO connect (S5).
+ * holds K of them (S4: time to replay); --sio-emit TEXT is sent after the Socket.IO connect (S5),
+ * or, in ws mode, as a text frame right after the upgrade (--emit: elstat's subscribe op).
  * The process exits by itself on stdin EOF or after --max-seconds (every loop here is bounded).
  *
  * Build: gcc -O2 -o loadgen loadgen.c
@@ -63,7 +64,8 @@ static struct {
   int port, conns, mode, src_addrs, max_pending, max_seconds, coalesce_us, group, until_each;
   uint64_t range_lo, range_hi;
 } opt = {"127.0.0.1", "/", 0, 100, MODE_WS, 1, 128, 3600, 0, 1, 0, 0, 0};
-static const char *sio_emit; /* --sio-emit: a text frame sent once the namespace is joined (S5 spectra `logon`) */
+static const char *sio_emit; /* --sio-emit/--emit: a text frame sent once the namespace is joined (S5 spectra `logon`),
+                              * or right after the upgrade in ws mode (elstat's subscribe op) */
 static int path_templated; /* --path holds one %d: connection i gets path with i / --group (S2: many channels) */
 
 static conn_t *C;
@@ -227,7 +229,10 @@ static void on_readable(conn_t *c) {
       if (total < 12 || memcmp(rbuf, "HTTP/1.1 101", 12) != 0) { conn_fail(c, 1); return; }
       off = (size_t)(eoh - rbuf) + 4;
       if (opt.mode == MODE_SIO) c->state = ST_SIO_WAIT;
-      else mark_open(c);
+      else {
+        mark_open(c);
+        if (sio_emit) send_frame(c, 1, sio_emit, strlen(sio_emit));
+      }
     }
     off += parse_frames(c, rbuf + off, total - off, now);
     if (c->state == ST_CLOSED || c->state == ST_FAILED) return;
@@ -341,7 +346,7 @@ static int on_command(char *line) {
 static void usage(void) {
   fprintf(stderr, "usage: loadgen --port P [--host 127.0.0.1] [--path /] [--conns N] [--mode ws|sio]\n"
                   "               [--src-addrs K] [--max-pending M] [--max-seconds S] [--coalesce-us U]\n"
-                  "               [--group G] [--range LO HI] [--until-each K] [--sio-emit TEXT]\n");
+                  "               [--group G] [--range LO HI] [--until-each K] [--sio-emit|--emit TEXT]\n");
   exit(2);
 }
 
@@ -359,7 +364,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--max-seconds")) opt.max_seconds = atoi(v);
     else if (!strcmp(a, "--coalesce-us")) opt.coalesce_us = atoi(v);
     else if (!strcmp(a, "--group")) opt.group = atoi(v);
-    else if (!strcmp(a, "--sio-emit") && strlen(v) <= 125) sio_emit = v;
+    else if ((!strcmp(a, "--sio-emit") || !strcmp(a, "--emit")) && strlen(v) <= 125) sio_emit = v;
     else if (!strcmp(a, "--until-each")) opt.until_each = atoi(v);
     else if (!strcmp(a, "--range") && i + 2 < argc) { opt.range_lo = strtoull(v, NULL, 10); opt.range_hi = strtoull(argv[i + 2], NULL, 10); i++; }
     else usage();

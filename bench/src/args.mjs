@@ -2,8 +2,8 @@
  * Command-line flags of `npm run bench -- [flags]`. Every flag has a default; `--quick` swaps in
  * a small, fast plan used to check that the bench works end to end.
  */
-const SERVERS = ['streamhub', 'nchan', 'socketio', 'ws'];
-const SCENARIOS = ['s1', 's2', 's4', 's5'];
+const SERVERS = ['streamhub', 'floor', 'nchan', 'socketio', 'ws'];
+const SCENARIOS = ['s1', 's2', 's4', 's5', 'mem'];
 
 const FULL = {
   servers: SERVERS,
@@ -19,6 +19,8 @@ const FULL = {
   coalesceUs: 200,
   profile: false,
   skipMemory: false,
+  skipBandwidth: false,
+  skipDialectMemory: false,
   // S1 is the default; S2 (many channels), S4 (replay storm) and S5 (each dialect) are opt-in
   scenarios: ['s1'],
   channels: 1000,
@@ -45,7 +47,7 @@ const QUICK = {
   s5Seconds: 2,
 };
 
-const BOOLEAN_FLAGS = ['quick', 'profile', 'skip-memory', 's2-burst', 'help'];
+const BOOLEAN_FLAGS = ['quick', 'profile', 'skip-memory', 'skip-bandwidth', 'skip-dialect-memory', 's2-burst', 'help'];
 const VALUE_FLAGS = ['scenarios', 'channels', 'per-channel', 's4-clients', 's5-subscribers', 's5-rate', 's5-seconds', 'servers', 'subscribers', 'runs', 'duration', 'size', 'mem-connections', 'start-rate', 'bisections', 'max-p99-ms', 'src-addrs', 'coalesce-us'];
 
 /**
@@ -105,6 +107,8 @@ export function parseArgs(argv) {
       case '--coalesce-us': o.coalesceUs = Number(value()); break;
       case '--profile': o.profile = true; break;
       case '--skip-memory': o.skipMemory = true; break;
+      case '--skip-bandwidth': o.skipBandwidth = true; break;
+      case '--skip-dialect-memory': o.skipDialectMemory = true; break;
       case '--s2-burst': o.s2Burst = true; break;
       case '--help':
         process.stdout.write(HELP);
@@ -140,6 +144,7 @@ const HELP = `npm run bench -- [flags]
                           s4 StreamHub: --s4-clients (1000) connect at once to a match whose ring is full
                           s5 StreamHub: each dialect's own path, --s5-subscribers (500) at --s5-rate (100)
                              msg/s for --s5-seconds (5) each
+                          mem idle memory only (what s1 measures first): every --servers, every dialect, bare ws
   --servers a,b         subset of ${SERVERS.join(',')} (default: all)
   --subscribers 1000,5000
   --runs 3              runs per server and subscriber count (the table shows medians)
@@ -153,4 +158,6 @@ const HELP = `npm run bench -- [flags]
   --coalesce-us 200     loadgen pauses this long between busy epoll rounds (fewer reads, adds <= that latency)
   --profile             run StreamHub with --cpu-prof (profile in bench/results/prof/)
   --skip-memory         skip the idle-memory measurement
+  --skip-dialect-memory skip the idle memory of every StreamHub dialect (nova, relay, spectra, elstat beside match)
+  --skip-bandwidth      skip the iperf3 loopback bandwidth measurement
 `;

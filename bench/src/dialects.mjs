@@ -15,7 +15,7 @@ import WebSocket from 'ws';
 import { startLoadgen } from './loadgen.mjs';
 import { loadAverage, publishPaced, waitDelivered } from './measure.mjs';
 import { matchInit, monoMicros } from './message.mjs';
-import { cpuMs, sleep } from './proc.mjs';
+import { cpuMs, rssBytes, sleep } from './proc.mjs';
 import { streamhubConfig } from './servers.mjs';
 
 const NOVA_SECRET = 'bench-nova-hs256-secret-loopback-only';
@@ -26,7 +26,7 @@ const WIDE = { perIpMax: 20_000, totalMax: 20_000 };
 const marker = (seq) => `#t${monoMicros()}#s${seq}#`;
 
 /** StreamHub with every dialect on (ports 0), caps raised for loopback load, elstat probing `target`. */
-export function allDialectsConfig(targetPort) {
+export function allDialectsConfig(targetPort, probeIntervalMs = 10) {
   const base = streamhubConfig();
   return {
     ...base,
@@ -37,7 +37,7 @@ export function allDialectsConfig(targetPort) {
       enabled: true,
       port: 0,
       ...WIDE,
-      services: [{ name: 'bench', adapter: 'tcp', target: `127.0.0.1:${targetPort}`, intervalMs: 10, timeoutMs: 1_000 }],
+      services: [{ name: 'bench', adapter: 'tcp', target: `127.0.0.1:${targetPort}`, intervalMs: probeIntervalMs, timeoutMs: 1_000 }],
     },
   };
 }
@@ -298,3 +298,50 @@ export async function measureDialects(server, { run, opts, log }) {
   }
   return out;
 }
+
+/**
+ * Idle memory per connection of one dialect (issue 19): `start()` gives a fresh StreamHub with every
+ * dialect on (one per dialect, so memory freed by an earlier measurement cannot hide the next one's),
+ * the dialect's channel is set up as in S5 (match: MatchInit; nova: a started stream, viewers with an
+ * HS256 JWT; relay: a publisher with its header chunk; spectra: an observer logged on to a group,
+ * overlays sending `logon` over Socket.IO; elstat: subscribers sending op 0 for `status:`/`latency:`),
+ * then RSS before and 3 s after `conns` idle subscribers (loadgen), divided by those open.
+ */
+export async function measureDialectMemory(start, dialect, { conns, opts, log }) {
+  let server;
+  let setup;
+  let lg;
+  let before = 0;
+  try {
+    server = await start();
+    setup =
+      dialect === 'elstat'
+        ? {
+            port: portOf(server, 'elstat'),
+            path: '/api/streaming',
+            mode: 'ws',
+            extra: ['--emit', JSON.stringify({ op: 0, channels: ['status:bench', 'latency:bench'] })],
+            pub: { close: async () => {} },
+          }
+        : await DIALECTS[dialect](server);
+    await sleep(1_000);
+    before = rssBytes(server.pid);
+    lg = await startLoadgen({ port: setup.port, path: setup.path, conns, mode: setup.mode, srcAddrs: opts.srcAddrs, coalesceUs: opts.coalesceUs, extra: setup.extra });
+    await sleep(3_000); // per-connection setup (hello, replay, timers) settles
+    const after = rssBytes(server.pid);
+    const open = (await lg.report()).open;
+    const perConnection = open > 0 ? (after - before) / open : 0;
+    log(`  ${dialect}: RSS ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB with ${open} idle subscribers: ${(perConnection / 1024).toFixed(1)} KiB each`);
+    // readyMs: how long loadgen took to open (and, for spectra, log on) every subscriber
+    return { dialect, conns, open, rssBefore: before, rssAfter: after, perConnection, readyMs: lg.ready.ms };
+  } catch (err) {
+    log(`  ${dialect}: memory measurement failed: ${err.message.split('\n')[0]}`);
+    return { dialect, conns, open: 0, rssBefore: before, rssAfter: 0, perConnection: 0, error: err.message.split('\n')[0] };
+  } finally {
+    await lg?.stop();
+    await setup?.pub.close();
+    await server?.stop();
+  }
+}
+
+export const MEMORY_DIALECTS = ['match', 'nova', 'relay', 'spectra', 'elstat'];

@@ -95,6 +95,7 @@ export async function measureFanout(server, { n, run, opts, log, channels = 1, s
       seq += count;
       await lg.reset(lo, lo + count);
       const cpu0 = cpuMs(server.pid);
+      const bench0 = process.cpuUsage(); // the publisher shares the load generator's core
       const writes0 = writeSyscalls(server.pid);
       // S2: the channels' publishes are spread evenly over the step (channel c of sequence s at
       // (s·C + c) / (count·C) of it), as independent channels would publish; --s2-burst sends a
@@ -106,6 +107,7 @@ export async function measureFanout(server, { n, run, opts, log, channels = 1, s
       if (published.sent !== undefined && channels > 1 && !opts.s2Burst) published.sent = Math.floor(published.sent / channels);
       const r = await waitDelivered(lg, n * count);
       const cpu1 = cpuMs(server.pid);
+      const benchUs = process.cpuUsage(bench0);
       // A server that died mid-step reads as 0 from /proc: clamp instead of reporting negative figures.
       const writes = Math.max(0, writeSyscalls(server.pid) - writes0);
       const wallMs = r.wall_us / 1000;
@@ -124,12 +126,16 @@ export async function measureFanout(server, { n, run, opts, log, channels = 1, s
         publishRate: Math.round(count / opts.stepSeconds),
         targetDelivered: n * Math.round(count / opts.stepSeconds),
         delivered: Math.round(r.received / (published.ms / 1000)),
+        // bytes on the wire to the subscribers (frame headers included), per second of the step
+        rxBytesPerSecond: Math.round(r.bytes / (published.ms / 1000)),
         expected,
         received: r.received,
         p50Ms: r.p50_us / 1000,
         p99Ms: r.p99_us / 1000,
         maxMs: r.max_us / 1000,
         loadgenCpu: (r.cpu_user_us + r.cpu_sys_us) / r.wall_us,
+        // the bench process (publisher, control) on the same core as loadgen, over the same wall time
+        benchCpu: (benchUs.user + benchUs.system) / r.wall_us,
         serverCpu,
         serverSys,
         // the server's write(2)/writev(2) calls during the step, and messages delivered per call
@@ -144,7 +150,7 @@ export async function measureFanout(server, { n, run, opts, log, channels = 1, s
       log(
         `  ${scenario} ${server.name} n=${n} run=${run} rate=${s.publishRate}/s → ${s.pass ? 'pass' : 'FAIL'} ` +
           `delivered=${s.delivered}/s p50=${s.p50Ms.toFixed(2)}ms p99=${s.p99Ms.toFixed(2)}ms ` +
-          `server-cpu=${(serverCpu * 100).toFixed(0)}% (sys ${(serverSys * 100).toFixed(0)}%) loadgen-cpu=${(s.loadgenCpu * 100).toFixed(0)}%${s.deliveriesPerWrite ? ` msgs/write=${s.deliveriesPerWrite.toFixed(2)}` : ''}${s.pass ? '' : ` (${reasons.join(', ')})`}`,
+          `server-cpu=${(serverCpu * 100).toFixed(0)}% (sys ${(serverSys * 100).toFixed(0)}%) loadgen-cpu=${(s.loadgenCpu * 100).toFixed(0)}% bench-cpu=${(s.benchCpu * 100).toFixed(0)}%${s.deliveriesPerWrite ? ` msgs/write=${s.deliveriesPerWrite.toFixed(2)}` : ''}${s.pass ? '' : ` (${reasons.join(', ')})`}`,
       );
       if (s.pass && s.targetDelivered > result.maxDelivered) {
         result.maxDelivered = s.targetDelivered;

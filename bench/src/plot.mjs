@@ -3,8 +3,8 @@
  * count, p99 publish→receive latency (log scale) against delivered messages/s (log scale) for
  * every step of every run, one colour per server. No dependencies: plain SVG text.
  */
-const COLOURS = { streamhub: '#d62728', nchan: '#1f77b4', socketio: '#2ca02c', ws: '#9467bd' };
-const LABELS = { streamhub: 'StreamHub', nchan: 'nginx + nchan', socketio: 'Socket.IO', ws: 'naive ws' };
+const COLOURS = { streamhub: '#d62728', floor: '#000000', nchan: '#1f77b4', socketio: '#2ca02c', ws: '#9467bd' };
+const LABELS = { streamhub: 'StreamHub', floor: 'C floor', nchan: 'nginx + nchan', socketio: 'Socket.IO', ws: 'naive ws' };
 
 const esc = (s) => String(s).replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]);
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { renderPlot } from './plot.mjs';
 import { BENCH_DIR } from './servers.mjs';
 
-const LABELS = { streamhub: 'StreamHub (match)', nchan: 'nginx + nchan', socketio: 'Socket.IO 4.8 room', ws: 'naive ws loop' };
+const LABELS = { streamhub: 'StreamHub (match)', floor: 'C floor', nchan: 'nginx + nchan', socketio: 'Socket.IO 4.8 room', ws: 'naive ws loop' };
 
 function median(values) {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -23,6 +23,20 @@ const pct = (n) => (Number.isFinite(n) ? `${Math.round(n * 100)} %` : '—');
 /** Results of bench versions before scenarios existed were all S1. */
 export const scenarioOf = (r, size) => r.scenario ?? `S1 ${size} B`;
 
+/**
+ * Which side capped a failing step (issue 19): the load generator when its own CPU (getrusage, user
+ * + system over the step's wall time) reached 90 % of its core; else the server when its CPU from
+ * /proc reached 90 % (the RT throttle leaves 95 %); else neither (latency or loss with idle time).
+ */
+export const LOADGEN_CAP = 0.9;
+export function limitOf(step) {
+  // loadgen shares core 1 with the bench's publisher: the core is full when both together reach the cap
+  const core1 = step.loadgenCpu + (step.benchCpu ?? 0);
+  if (core1 >= LOADGEN_CAP) return `loadgen (its core ${pct(core1)}: loadgen ${pct(step.loadgenCpu)}, publisher ${pct(step.benchCpu ?? NaN)})`;
+  if (step.serverCpu >= 0.9) return `server core (${pct(step.serverCpu)})`;
+  return `neither saturated (server ${pct(step.serverCpu)}, loadgen ${pct(step.loadgenCpu)})`;
+}
+
 /** Per scenario, server and N: medians of the best passing step over the runs. */
 export function summarize(results) {
   const rows = [];
@@ -33,6 +47,11 @@ export function summarize(results) {
     const runs = results.fanout.filter((r) => scenarioOf(r, size) === scenario && r.server === server && r.n === Number(n));
     const ok = runs.filter((r) => r.best);
     const loadgenCpuMax = Math.max(0, ...runs.flatMap((r) => r.steps.map((s) => s.loadgenCpu)));
+    // What stopped the climb: the first failing step above the best passing rate, per run.
+    const limits = runs.map((r) => {
+      const fail = r.steps.filter((s) => !s.pass && s.targetDelivered > r.maxDelivered).sort((a, b) => a.targetDelivered - b.targetDelivered)[0];
+      return fail ? limitOf(fail) : r.error ? 'error' : 'none (top rate)';
+    });
     rows.push({
       scenario,
       server,
@@ -48,6 +67,8 @@ export function summarize(results) {
       loadgenCpuAtBest: median(ok.map((r) => r.best.loadgenCpu)),
       loadgenCpuMax,
       loadAvgAtBest: median(ok.map((r) => r.best.loadAvg)),
+      rxBytesPerSecond: median(ok.map((r) => r.best.rxBytesPerSecond ?? NaN)),
+      limits,
       errors: runs.map((r) => r.error).filter(Boolean),
     });
   }
@@ -72,15 +93,68 @@ export function renderMarkdown(results, rows, plotName) {
       `(a 2-core machine; anything above ~2 means other work competed for the cores). Bench processes scheduled with \`${m.scheduling}\`.`,
     '',
   );
+  const bw = m.bandwidth;
+  const bwBytes = bw?.bytesPerSecond;
+  out.push(
+    bwBytes
+      ? `Loopback byte limit from one sender core: **${(bw.bitsPerSecond / 1e9).toFixed(1)} Gbit/s = ${(bwBytes / 1e9).toFixed(2)} GB/s** ` +
+          `(\`iperf3 -R -P ${bw.streams} -t ${bw.seconds}\`, the sending iperf3 server pinned to core 0 like the servers, the receiving client on core 1` +
+          `${bw.senderCpu !== null ? `; sender CPU ${bw.senderCpu.toFixed(0)} %` : ''}). "% of loopback" below is a figure's bytes to the subscribers (frame headers included) ÷ this.`
+      : `Loopback byte limit: not measured (${bw?.error ?? 'skipped'}).`,
+    '',
+  );
   out.push('## Fan-out: highest delivered messages/s with zero loss and p99 under the bound', '');
-  out.push('| scenario | server | subscribers | delivered msg/s (median) | per run | p50 / p99 ms at that rate | server CPU (kernel part) | msgs per write syscall | loadgen CPU at that rate (max any step) | load avg at that step |');
-  out.push('| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
+  out.push('| scenario | server | subscribers | delivered msg/s (median) | per run | p50 / p99 ms at that rate | server CPU (kernel part) | msgs per write syscall | loadgen CPU at that rate (max any step) | MB/s to subscribers (% of loopback) | what failed the next step | load avg at that step |');
+  out.push('| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
   for (const r of rows) {
     out.push(
-      `| ${r.scenario} | ${LABELS[r.server]} | ${fmt(r.n)} | **${fmt(r.maxDelivered)}** | ${r.perRun.map(fmt).join(' / ')} | ${ms(r.p50Ms)} / ${ms(r.p99Ms)} | ${pct(r.serverCpu)} (${pct(r.serverSys)}) | ${Number.isFinite(r.deliveriesPerWrite) ? r.deliveriesPerWrite.toFixed(2) : '—'} | ${pct(r.loadgenCpuAtBest)} (${pct(r.loadgenCpuMax)}) | ${Number.isFinite(r.loadAvgAtBest) ? r.loadAvgAtBest.toFixed(1) : '—'} |`,
+      `| ${r.scenario} | ${LABELS[r.server]} | ${fmt(r.n)} | **${fmt(r.maxDelivered)}** | ${r.perRun.map(fmt).join(' / ')} | ${ms(r.p50Ms)} / ${ms(r.p99Ms)} | ${pct(r.serverCpu)} (${pct(r.serverSys)}) | ${Number.isFinite(r.deliveriesPerWrite) ? r.deliveriesPerWrite.toFixed(2) : '—'} | ${pct(r.loadgenCpuAtBest)} (${pct(r.loadgenCpuMax)}) | ${fmt(r.rxBytesPerSecond / 1e6)}${bwBytes && Number.isFinite(r.rxBytesPerSecond) ? ` (${pct(r.rxBytesPerSecond / bwBytes)})` : ''} | ${[...new Set(r.limits)].join('; ')} | ${Number.isFinite(r.loadAvgAtBest) ? r.loadAvgAtBest.toFixed(1) : '—'} |`,
     );
   }
   out.push('');
+  const capped = rows.filter((r) => r.limits.some((l) => l.startsWith('loadgen')));
+  out.push(
+    capped.length > 0
+      ? `**The load generator was the cap** (loadgen + the publisher beside it ≥ ${pct(LOADGEN_CAP)} of core 1 in the first failing step) for: ${capped.map((r) => `${r.scenario} ${LABELS[r.server]} n=${fmt(r.n)}`).join(', ')}; those figures are lower bounds of the server's.`
+      : `The load generator was not the cap in any row (loadgen + publisher stayed below ${pct(LOADGEN_CAP)} of core 1 in every first failing step).`,
+    '',
+  );
+  if (rows.some((r) => r.server === 'floor')) {
+    // Issue 19: every figure also as a ratio to the C floor of the same run.
+    out.push('## Against the C floor (same run; ratios: server ÷ floor)', '');
+    out.push('| scenario | subscribers | server | delivered msg/s | p50 at its best | p99 at its best | server CPU at its best | msgs per write | bytes/s |');
+    out.push('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    const ratio = (a, b, digits = 2) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(digits)}×` : '—');
+    for (const r of rows.filter((x) => x.server !== 'floor')) {
+      const f = rows.find((x) => x.server === 'floor' && x.scenario === r.scenario && x.n === r.n);
+      if (!f) continue;
+      out.push(
+        `| ${r.scenario} | ${fmt(r.n)} | ${LABELS[r.server]} | **${ratio(r.maxDelivered, f.maxDelivered)}** | ${ratio(r.p50Ms, f.p50Ms)} | ${ratio(r.p99Ms, f.p99Ms)} | ${ratio(r.serverCpu, f.serverCpu)} | ${ratio(r.deliveriesPerWrite, f.deliveriesPerWrite)} | ${ratio(r.rxBytesPerSecond, f.rxBytesPerSecond)} |`,
+      );
+    }
+    out.push('');
+    // p99 at the same rates: the doubling steps are the same for every server (bisection steps are not)
+    out.push('p99 publish→receive at the same delivered rates (doubling steps both passed; median over runs), and ÷ the floor\'s:', '');
+    const servers = [...new Set(rows.map((r) => r.server))].filter((x) => x !== 'floor');
+    out.push(`| scenario | subscribers | deliveries/s | C floor p99 ms | ${servers.map((x) => `${LABELS[x]} p99 ms (÷ floor)`).join(' | ')} |`);
+    out.push(`| --- | ---: | ---: | ---: | ${servers.map(() => '---:').join(' | ')} |`);
+    const key = (r) => `${scenarioOf(r, m.opts.size)}|${r.n}`;
+    for (const c of [...new Set(results.fanout.filter((r) => r.server === 'floor').map(key))]) {
+      const p99At = (server, rate) =>
+        median(results.fanout.filter((r) => r.server === server && key(r) === c).flatMap((r) => r.steps.filter((s) => s.pass && s.targetDelivered === rate).map((s) => s.p99Ms)));
+      const rates = [...new Set(results.fanout.filter((r) => r.server === 'floor' && key(r) === c).flatMap((r) => r.steps.filter((s) => s.pass).map((s) => s.targetDelivered)))].sort((a, b) => a - b);
+      for (const rate of rates) {
+        const fp = p99At('floor', rate);
+        const cells = servers.map((x) => {
+          const v = p99At(x, rate);
+          return Number.isFinite(v) ? `${ms(v)} (${ratio(v, fp)})` : '—';
+        });
+        if (cells.every((x) => x === '—')) continue;
+        out.push(`| ${c.split('|')[0]} | ${fmt(Number(c.split('|')[1]))} | ${fmt(rate)} | ${ms(fp)} | ${cells.join(' | ')} |`);
+      }
+    }
+    out.push('');
+  }
   const cases = [...new Set(rows.map((r) => `${r.scenario}|${r.n}`))];
   const peers = [...new Set(rows.map((r) => r.server))].filter((s) => s !== 'streamhub');
   if (rows.some((r) => r.server === 'streamhub') && peers.length > 0) {
@@ -107,6 +181,28 @@ export function renderMarkdown(results, rows, plotName) {
     for (const r of results.memory) {
       out.push(
         `| ${LABELS[r.server]} | ${fmt(r.open)}${r.open !== r.conns ? ` of ${fmt(r.conns)}` : ''} | ${(r.rssBefore / 2 ** 20).toFixed(1)} MiB | ${(r.rssAfter / 2 ** 20).toFixed(1)} MiB | **${(r.perConnection / 1024).toFixed(1)} KiB** |`,
+      );
+    }
+    out.push('');
+  }
+  if (results.dialectMemory?.length > 0) {
+    const bare = results.memory.find((r) => r.server === 'ws' && r.perConnection > 0);
+    out.push('## Idle memory per connection, every StreamHub dialect', '');
+    out.push(
+      'A fresh StreamHub with every dialect on for each row (elstat probing once a second), RSS before and 3 s after the idle subscribers ' +
+        '(loadgen: match `/v1/match/<id>` after a MatchInit; nova viewers with an HS256 JWT of a started stream; relay receivers of a channel with its header chunk; ' +
+        'spectra overlays sending `logon` over Socket.IO to a logged-on observer\'s group; elstat subscribers sending op 0 for `status:`/`latency:`).',
+      '',
+    );
+    out.push(`| dialect | subscribers | all open after | RSS before | RSS after | per connection | ÷ bare \`ws\`${bare ? ` (${(bare.perConnection / 1024).toFixed(1)} KiB)` : ''} |`);
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of results.dialectMemory) {
+      if (r.error) {
+        out.push(`| ${r.dialect} | — | — | — | — | failed: ${r.error} | — |`);
+        continue;
+      }
+      out.push(
+        `| ${r.dialect} | ${fmt(r.open)}${r.open !== r.conns ? ` of ${fmt(r.conns)}` : ''} | ${Number.isFinite(r.readyMs) ? `${fmt(r.readyMs)} ms` : '—'} | ${(r.rssBefore / 2 ** 20).toFixed(1)} MiB | ${(r.rssAfter / 2 ** 20).toFixed(1)} MiB | **${(r.perConnection / 1024).toFixed(1)} KiB** | ${bare ? `${(r.perConnection / bare.perConnection).toFixed(2)}×` : '—'} |`,
       );
     }
     out.push('');

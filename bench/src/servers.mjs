@@ -218,4 +218,29 @@ export async function startNchan({ size }) {
   };
 }
 
-export const STARTERS = { streamhub: startStreamHub, nchan: startNchan, socketio: startSocketIo, ws: startWsPeer };
+/**
+ * The C floor (peers/floor.c, issue 19): StreamHub's own match paths (`/v1/ingest?match_id=` to
+ * publish, `/v1/match/<id>` to subscribe), each message framed once into a shared log, one write()
+ * per subscriber per epoll turn. `FLOOR_MIN_TURN_US` (env of the bench) passes through.
+ */
+export async function startFloor({ size }) {
+  const bin = join(BENCH_DIR, 'peers', 'floor');
+  const env = { PATH: process.env.PATH, ...(process.env.FLOOR_MIN_TURN_US ? { FLOOR_MIN_TURN_US: process.env.FLOOR_MIN_TURN_US } : {}) };
+  const child = spawnPinned(SERVER_CORE, bin, ['0'], { cwd: BENCH_DIR, env });
+  const { port } = await waitForLine(child, (v) => typeof v.port === 'number', 10_000, 'floor start');
+  const prepare = (channel) => wsPublisher(`ws://127.0.0.1:${port}/v1/ingest?match_id=${channel}`, size, { first: matchInit(channel) });
+  return {
+    name: 'floor',
+    label: 'C floor',
+    child,
+    pid: child.pid,
+    port,
+    mode: 'ws',
+    subscriberPath: (channel) => `/v1/match/${channel}`,
+    prepare,
+    prepareMany: (channels) => manyPublishers(channels, prepare),
+    stop: () => stopChild(child),
+  };
+}
+
+export const STARTERS = { streamhub: startStreamHub, floor: startFloor, nchan: startNchan, socketio: startSocketIo, ws: startWsPeer };

@@ -188,3 +188,18 @@ test('S5: --sio-emit is sent once the Socket.IO namespace is joined', async () =
     await lg.stop();
   }
 });
+
+test('--emit in ws mode: one text frame right after the upgrade (elstat subscribe, idle memory)', async () => {
+  sockets.length = 0;
+  const seen = [];
+  onConnection = (ws) => ws.on('message', (data) => seen.push(String(data)));
+  const op = '{"op":0,"channels":["status:bench"]}';
+  const lg = await startLoadgen({ port, path: '/', conns: 2, mode: 'ws', srcAddrs: 1, coalesceUs: 0, extra: ['--emit', op] });
+  try {
+    await until(() => seen.length >= 2, 'both subscribe frames');
+    assert.deepEqual(seen, [op, op]);
+  } finally {
+    onConnection = () => {};
+    await lg.stop();
+  }
+});

@@ -80,7 +80,7 @@ describe('match: ingest acknowledgements', () => {
     assert.equal(typeof detail, 'string');
   });
 
-  it('without opting in, frames are as before: x_id is an ordinary field, errors carry no seq; a bad ?acks= is 400', async (t) => {
+  it('without opting in, x_id is an ordinary field, no x_ack is sent, an error still names its message by seq; a bad ?acks= is 400', async (t) => {
     const h = await startMatch({ ingest: { token: TOKEN } });
     t.after(() => h.close());
     const bad = await refusal(`${h.base}/v1/ingest?token=${TOKEN}&acks=sometimes`);
@@ -93,7 +93,7 @@ describe('match: ingest acknowledgements', () => {
     producer.ws.send(JSON.stringify({ ...state(2), x_id: 'a' }));
     producer.ws.send('{not json');
     await producer.until((m) => m.length >= 1);
-    assert.deepEqual(frames(producer), [{ type: 'x_error', error: 'invalid_message', detail: 'not valid JSON' }]);
+    assert.deepEqual(frames(producer), [{ type: 'x_error', error: 'invalid_message', detail: 'not valid JSON', seq: 4 }]);
     const renderer = await connect(h.url('legacy'));
     t.after(() => renderer.close());
     await renderer.until(() => stateTimes(renderer).length === 2);

@@ -173,11 +173,14 @@ export class IngestConnection {
     this.#refuse(ref, 'invalid_message', detail);
   }
 
-  /** An `x_error` about one message: named (`seq`, `x_id`) for a producer that opted in to acks, as before otherwise. */
+  /**
+   * An `x_error` about one message always names it (issue 15 item 3): `seq` (its place among the
+   * messages read on this connection) and, for a producer that opted in to acks, its `x_id`. Extra
+   * fields on `x_error` are harmless to clients (notes §1, "the doc does not fix the field names").
+   */
   #refuse(ref: MessageRef, error: string, detail: string): void {
-    if (!this.#acks) return this.#reply(encodeError(error, detail));
     this.#reply(encodeNamedError(error, detail, ref));
-    this.#acks.refused(ref);
+    this.#acks?.refused(ref);
   }
 
   #nextRef(xId: string | undefined): MessageRef {
