@@ -88,10 +88,12 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
     cluster = createClusterServices({ url: config.server.redisUrl }, log.child({ mod: 'cluster' }));
     deps = clusterDialectDeps(cluster, config);
   }
+  const hubLog = log.child({ mod: 'hub' });
   const hub = new Hub({
     broker,
     clock,
-    observer: metrics.observer,
+    // A sink that throws is a defect: its connection alone is closed 1011 (issue 20), and it is logged.
+    observer: { ...metrics.observer, sinkFailed: (dialect, err) => hubLog.error({ dialect, err }, 'delivery to a connection failed; connection closed') },
     flushSliceSize: config.server.flushSliceSize,
     channelBatchLimit: config.server.channelBatchLimit,
   });

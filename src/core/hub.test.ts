@@ -324,6 +324,54 @@ describe('Hub', () => {
   });
 });
 
+describe('Hub: a sink that throws', () => {
+  /** A dialect defect: its deliver throws (issue 20: a failure on one connection closes only that one). */
+  class ThrowingSink extends TestSink {
+    /** Deliveries answered "not writable" before the sink starts throwing (0: throws at once). */
+    constructor(id: string, private pausesFirst = 0) {
+      super(id);
+    }
+    override deliver(): boolean {
+      if (this.pausesFirst-- > 0) return false;
+      throw new RangeError('Maximum call stack size exceeded');
+    }
+  }
+
+  for (const path of ['replay', 'live pass', 'queue flush'] as const) {
+    it(`detaches only that subscriber with 1011 and tells the observer (${path}); the others get every message`, async () => {
+      const clock = new ManualClock();
+      const failures: Array<{ dialect: string; error: unknown }> = [];
+      const hub = new Hub({ broker: new MemoryBroker({ clock }), clock, observer: { sinkFailed: (dialect, error) => failures.push({ dialect, error }) } });
+      await hub.start();
+      const publish = (s: string) => hub.publish('t:x', enc(s), { retention: RETAIN });
+      if (path === 'replay') await publish('old');
+      const healthy = new TestSink('ok');
+      await hub.attach(healthy, LIMITS).subscribe('t:x');
+      // On the queue path the first delivery pauses the sink, so 'b' waits in its queue for resume().
+      const broken = new ThrowingSink('broken', path === 'queue flush' ? 1 : 0);
+      const sub = hub.attach(broken, LIMITS);
+      await sub.subscribe('t:x');
+      if (path === 'queue flush') {
+        await publish('a');
+        await tick();
+        assert.equal(broken.closedWith, null, 'paused, not failed yet');
+      }
+      await publish('b');
+      await tick();
+      if (path === 'queue flush') sub.resume();
+      await tick();
+      assert.deepEqual(broken.closedWith, { code: 1011, reason: 'internal error' });
+      assert.equal(failures.length, 1);
+      assert.equal(failures[0]!.dialect, 'test');
+      assert.ok(failures[0]!.error instanceof RangeError);
+      await publish('c');
+      await tick();
+      assert.deepEqual(healthy.received.at(-1), 'c', 'the healthy subscriber is served after the failure');
+      assert.equal(hub.stats().subscribers, 1, 'the broken subscriber is gone');
+    });
+  }
+});
+
 describe('Hub fan-out by channel pass', () => {
   const numbers = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
 

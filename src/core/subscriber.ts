@@ -13,6 +13,9 @@ import type {
 } from './types.js';
 
 /** What a subscriber needs from its hub; kept narrow so the two can be tested apart. */
+/** Close reason of a subscriber whose sink threw [RFC 6455 §7.4.1: 1011, an unexpected condition]. */
+const SINK_FAILED: CloseReason = Object.freeze({ code: 1011, reason: 'internal error' });
+
 export interface SubscriberHost {
   readonly clock: Clock;
   readonly observer: HubObserver;
@@ -100,7 +103,7 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
       if (this.#queue.length > 0 || this.#paused) {
         for (const msg of replay.messages) this.#queue.push(msg);
         this.#host.scheduleFlush(this);
-      } else if (!this.sink.deliver(replay.messages)) {
+      } else if (!this.#hand(replay.messages)) {
         this.#paused = true;
       }
     }
@@ -133,7 +136,7 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
     ) {
       state.epoch = batch.epoch;
       state.lastOffset = batch.lastOffset;
-      if (!this.sink.deliver(batch.messages)) this.#paused = true;
+      if (!this.#hand(batch.messages)) this.#paused = true;
       return true;
     }
     for (const msg of batch.messages) this.push(msg);
@@ -177,7 +180,7 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
     const batch = this.#queue.drain();
     this.#queuedBytes = 0;
     this.#clearStall();
-    if (!this.sink.deliver(batch)) this.#paused = true;
+    if (!this.#hand(batch)) this.#paused = true;
     this.#host.tally(this.sink.dialect, batch);
   }
 
@@ -193,6 +196,26 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
     if (reason) {
       this.#host.observer.detached?.(this.sink.dialect, reason);
       this.sink.close(reason);
+    }
+  }
+
+  /**
+   * `sink.deliver`, with a defect in one connection's sink kept to that connection (issue 20: "a
+   * failure while publishing one channel closes that channel's offender, never the process"): an
+   * exception here would otherwise unwind through the channel pass and out of a timer callback.
+   * The subscriber is detached with 1011 and the observer told; true, since nothing is to wait for.
+   */
+  #hand(batch: readonly Message[]): boolean {
+    try {
+      return this.sink.deliver(batch);
+    } catch (err) {
+      this.#host.observer.sinkFailed?.(this.sink.dialect, err);
+      try {
+        this.detach(SINK_FAILED);
+      } catch (closeErr) {
+        this.#host.observer.sinkFailed?.(this.sink.dialect, closeErr);
+      }
+      return true;
     }
   }
 

@@ -243,6 +243,8 @@ export interface HubObserver {
   delivered?(dialect: string, messages: number, bytes: number, latencyMs: number): void;
   dropped?(dialect: string, messages: number, policy: OverflowPolicy): void;
   detached?(dialect: string, reason: CloseReason): void;
+  /** A subscriber's sink threw while delivering; that subscriber was detached with 1011 (a defect to log). */
+  sinkFailed?(dialect: string, error: unknown): void;
   /** A held snapshot was published again after the broker lost its data (`ok` false: that publish failed). */
   republished?(dialect: string, ok: boolean): void;
 }
