@@ -97,9 +97,10 @@ export function renderMarkdown(results, rows, plotName) {
   const bwBytes = bw?.bytesPerSecond;
   out.push(
     bwBytes
-      ? `Loopback byte limit from one sender core: **${(bw.bitsPerSecond / 1e9).toFixed(1)} Gbit/s = ${(bwBytes / 1e9).toFixed(2)} GB/s** ` +
+      ? `Loopback bandwidth from one sender core: **${(bw.bitsPerSecond / 1e9).toFixed(1)} Gbit/s = ${(bwBytes / 1e9).toFixed(2)} GB/s** ` +
           `(\`iperf3 -R -P ${bw.streams} -t ${bw.seconds}\`, the sending iperf3 server pinned to core 0 like the servers, the receiving client on core 1` +
-          `${bw.senderCpu !== null ? `; sender CPU ${bw.senderCpu.toFixed(0)} %` : ''}). "% of loopback" below is a figure's bytes to the subscribers (frame headers included) ÷ this.`
+          `${bw.senderCpu !== null ? `; sender CPU ${bw.senderCpu.toFixed(0)} %` : ''}). "% of loopback" below is a figure's bytes to the subscribers (frame headers included) ÷ this; ` +
+          `above 100 % the fan-out moved more bytes than iperf3 did (iperf3 is one process whose 8 streams share one thread on each side), so iperf3 is then not the machine's byte limit.`
       : `Loopback byte limit: not measured (${bw?.error ?? 'skipped'}).`,
     '',
   );
