@@ -333,7 +333,7 @@ export async function measureDialectMemory(start, dialect, { conns, opts, log })
     const perConnection = open > 0 ? (after - before) / open : 0;
     log(`  ${dialect}: RSS ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB with ${open} idle subscribers: ${(perConnection / 1024).toFixed(1)} KiB each`);
     // readyMs: how long loadgen took to open (and, for spectra, log on) every subscriber
-    return { dialect, conns, open, rssBefore: before, rssAfter: after, perConnection, readyMs: lg.ready.ms };
+    return { dialect, conns, open, rssBefore: before, rssAfter: after, perConnection, readyMs: lg.ready.ms, loadAvg: loadAverage() };
   } catch (err) {
     log(`  ${dialect}: memory measurement failed: ${err.message.split('\n')[0]}`);
     return { dialect, conns, open: 0, rssBefore: before, rssAfter: 0, perConnection: 0, error: err.message.split('\n')[0] };

@@ -217,7 +217,7 @@ export async function measureMemory(server, { conns, opts, log }) {
     const open = (await lg.report()).open;
     const perConnection = open > 0 ? (after - before) / open : 0;
     log(`  ${server.name}: RSS ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB with ${open} idle connections: ${(perConnection / 1024).toFixed(1)} KiB each`);
-    return { server: server.name, conns, open, rssBefore: before, rssAfter: after, perConnection };
+    return { server: server.name, conns, open, rssBefore: before, rssAfter: after, perConnection, loadAvg: loadAverage() };
   } catch (err) {
     log(`  ${server.name}: memory measurement failed: ${err.message.split('\n')[0]}`);
     return { server: server.name, conns, open: 0, rssBefore: before, rssAfter: 0, perConnection: 0, error: err.message.split('\n')[0] };

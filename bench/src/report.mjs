@@ -31,8 +31,12 @@ export const scenarioOf = (r, size) => r.scenario ?? `S1 ${size} B`;
 export const LOADGEN_CAP = 0.9;
 export function limitOf(step) {
   // loadgen shares core 1 with the bench's publisher: the core is full when both together reach the cap
+  // runs before the publisher's CPU was recorded: say so rather than call the core idle
+  if (step.benchCpu === undefined && step.loadgenCpu >= 0.8) return `loadgen likely (${pct(step.loadgenCpu)}; the publisher's CPU on its core not recorded)`;
   const core1 = step.loadgenCpu + (step.benchCpu ?? 0);
-  if (core1 >= LOADGEN_CAP) return `loadgen (its core ${pct(core1)}: loadgen ${pct(step.loadgenCpu)}, publisher ${pct(step.benchCpu ?? NaN)})`;
+  const lg = `its core ${pct(core1)}: loadgen ${pct(step.loadgenCpu)}, publisher ${pct(step.benchCpu ?? NaN)}`;
+  if (core1 >= LOADGEN_CAP && step.serverCpu >= 0.9) return `both: server core (${pct(step.serverCpu)}) and loadgen (${lg})`;
+  if (core1 >= LOADGEN_CAP) return `loadgen (${lg})`;
   if (step.serverCpu >= 0.9) return `server core (${pct(step.serverCpu)})`;
   return `neither saturated (server ${pct(step.serverCpu)}, loadgen ${pct(step.loadgenCpu)})`;
 }
@@ -113,10 +117,10 @@ export function renderMarkdown(results, rows, plotName) {
     );
   }
   out.push('');
-  const capped = rows.filter((r) => r.limits.some((l) => l.startsWith('loadgen')));
+  const capped = rows.filter((r) => r.limits.some((l) => l.startsWith('loadgen') || l.startsWith('both')));
   out.push(
     capped.length > 0
-      ? `**The load generator was the cap** (loadgen + the publisher beside it ≥ ${pct(LOADGEN_CAP)} of core 1 in the first failing step) for: ${capped.map((r) => `${r.scenario} ${LABELS[r.server]} n=${fmt(r.n)}`).join(', ')}; those figures are lower bounds of the server's.`
+      ? `**The load generator was the cap** (loadgen + the publisher beside it ≥ ${pct(LOADGEN_CAP)} of core 1 in the first failing step; "both": the server's core was full too) for: ${capped.map((r) => `${r.scenario} ${LABELS[r.server]} n=${fmt(r.n)}`).join(', ')}; those figures are lower bounds of the server's.`
       : `The load generator was not the cap in any row (loadgen + publisher stayed below ${pct(LOADGEN_CAP)} of core 1 in every first failing step).`,
     '',
   );
@@ -177,11 +181,11 @@ export function renderMarkdown(results, rows, plotName) {
   if (plotName) out.push(`![p99 latency versus delivered rate](${plotName})`, '');
   if (results.memory.length > 0) {
     out.push(`## Idle memory per connection`, '');
-    out.push('| server | connections | RSS before | RSS after | per connection |');
-    out.push('| --- | ---: | ---: | ---: | ---: |');
+    out.push('| server | connections | RSS before | RSS after | per connection | load avg |');
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: |');
     for (const r of results.memory) {
       out.push(
-        `| ${LABELS[r.server]} | ${fmt(r.open)}${r.open !== r.conns ? ` of ${fmt(r.conns)}` : ''} | ${(r.rssBefore / 2 ** 20).toFixed(1)} MiB | ${(r.rssAfter / 2 ** 20).toFixed(1)} MiB | **${(r.perConnection / 1024).toFixed(1)} KiB** |`,
+        `| ${LABELS[r.server]} | ${fmt(r.open)}${r.open !== r.conns ? ` of ${fmt(r.conns)}` : ''} | ${(r.rssBefore / 2 ** 20).toFixed(1)} MiB | ${(r.rssAfter / 2 ** 20).toFixed(1)} MiB | **${(r.perConnection / 1024).toFixed(1)} KiB** | ${r.loadAvg ?? '—'} |`,
       );
     }
     out.push('');
@@ -195,15 +199,15 @@ export function renderMarkdown(results, rows, plotName) {
         'spectra overlays sending `logon` over Socket.IO to a logged-on observer\'s group; elstat subscribers sending op 0 for `status:`/`latency:`).',
       '',
     );
-    out.push(`| dialect | subscribers | all open after | RSS before | RSS after | per connection | ÷ bare \`ws\`${bare ? ` (${(bare.perConnection / 1024).toFixed(1)} KiB)` : ''} |`);
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    out.push(`| dialect | subscribers | all open after | RSS before | RSS after | per connection | ÷ bare \`ws\`${bare ? ` (${(bare.perConnection / 1024).toFixed(1)} KiB)` : ''} | load avg |`);
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const r of results.dialectMemory) {
       if (r.error) {
-        out.push(`| ${r.dialect} | — | — | — | — | failed: ${r.error} | — |`);
+        out.push(`| ${r.dialect} | — | — | — | — | failed: ${r.error} | — | — |`);
         continue;
       }
       out.push(
-        `| ${r.dialect} | ${fmt(r.open)}${r.open !== r.conns ? ` of ${fmt(r.conns)}` : ''} | ${Number.isFinite(r.readyMs) ? `${fmt(r.readyMs)} ms` : '—'} | ${(r.rssBefore / 2 ** 20).toFixed(1)} MiB | ${(r.rssAfter / 2 ** 20).toFixed(1)} MiB | **${(r.perConnection / 1024).toFixed(1)} KiB** | ${bare ? `${(r.perConnection / bare.perConnection).toFixed(2)}×` : '—'} |`,
+        `| ${r.dialect} | ${fmt(r.open)}${r.open !== r.conns ? ` of ${fmt(r.conns)}` : ''} | ${Number.isFinite(r.readyMs) ? `${fmt(r.readyMs)} ms` : '—'} | ${(r.rssBefore / 2 ** 20).toFixed(1)} MiB | ${(r.rssAfter / 2 ** 20).toFixed(1)} MiB | **${(r.perConnection / 1024).toFixed(1)} KiB** | ${bare ? `${(r.perConnection / bare.perConnection).toFixed(2)}×` : '—'} | ${r.loadAvg ?? '—'} |`,
       );
     }
     out.push('');

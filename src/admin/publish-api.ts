@@ -90,9 +90,7 @@ export async function handlePublish(options: PublishApiOptions, req: IncomingMes
 async function admit(options: PublishApiOptions, req: IncomingMessage, res: ServerResponse): Promise<RequestPermit | null> {
   const budget = options.budget;
   if (!budget) return { release: () => undefined };
-  const declared = Number(req.headers['content-length']);
-  const bytes = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, options.maxBytes) : options.maxBytes;
-  const permit = await budget.acquire(bytes);
+  const permit = await budget.acquireRequest(req, options.maxBytes);
   if (permit !== null) return permit;
   // The body is not read: the connection cannot be reused (RFC 9112 §9.3), so it is closed.
   res.setHeader('connection', 'close');

@@ -91,9 +91,7 @@ async function handle(options: ControlHttpOptions, req: IncomingMessage, res: Se
  */
 async function admit(options: ControlHttpOptions, req: IncomingMessage, res: ServerResponse): Promise<{ release(): void } | null> {
   if (!options.budget) return { release: () => undefined };
-  const declared = Number(req.headers['content-length']);
-  const bytes = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, options.maxBodyBytes) : options.maxBodyBytes;
-  const permit = await options.budget.acquire(bytes);
+  const permit = await options.budget.acquireRequest(req, options.maxBodyBytes);
   if (permit !== null) return permit;
   // The unread body makes the connection unusable for another request (RFC 9112 §9.3).
   reply(res, 503, 'BUSY', 'too many control requests in progress on this node; retry later', {

@@ -41,3 +41,21 @@ it('bounds the bytes too, and admits a single request larger than the whole budg
   assert.ok(next);
   assert.equal(budget.inflightCount, 1);
 });
+
+it('a waiter whose client went away frees its place at once, not after maxWaitMs', async () => {
+  const clock = new ManualClock();
+  const budget = new RequestBudget({ ...SETTINGS, maxWaiting: 1 }, clock);
+  assert.ok(await budget.acquire(100));
+  assert.ok(await budget.acquire(100));
+  const gone = new AbortController();
+  const waiting = budget.acquire(100, gone.signal);
+  assert.equal(await budget.acquire(100), null, 'the one waiting place is taken');
+  gone.abort();
+  assert.equal(await waiting, null);
+  assert.equal(budget.waiting, 0);
+  assert.equal(clock.pending, 0, 'its timer is cleared');
+  const next = budget.acquire(100);
+  assert.equal(budget.waiting, 1, 'the freed place is taken by the next request');
+  clock.advance(500);
+  assert.equal(await next, null);
+});

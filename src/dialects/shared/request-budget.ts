@@ -6,6 +6,7 @@
  * requests already wait, it is refused with 503 and `Retry-After` [RFC 9110 §10.2.3, §15.6.4]
  * instead of piling up in memory.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../../core/index.js';
 
 export interface RequestBudgetSettings {
@@ -59,18 +60,36 @@ export class RequestBudget {
    * A permit for a request of `bytes` (its declared size; a single request larger than the whole
    * budget is admitted alone), or null when it could not get one in time.
    */
-  acquire(bytes: number): Promise<RequestPermit | null> {
+  acquire(bytes: number, cancel?: AbortSignal): Promise<RequestPermit | null> {
     if (this.#waiting.length === 0 && this.#fits(bytes)) return Promise.resolve(this.#take(bytes));
-    if (this.#waiting.length >= this.#s.maxWaiting) return Promise.resolve(null);
+    if (this.#waiting.length >= this.#s.maxWaiting || cancel?.aborted) return Promise.resolve(null);
     return new Promise((resolve) => {
       const waiter: Waiter = { bytes, grant: resolve, timer: null };
-      waiter.timer = this.#clock.setTimeout(() => {
+      const giveUp = (): void => {
         const at = this.#waiting.indexOf(waiter);
-        if (at >= 0) this.#waiting.splice(at, 1);
+        if (at < 0) return; // already granted
+        this.#waiting.splice(at, 1);
+        this.#clock.clearTimeout(waiter.timer);
         resolve(null);
-      }, this.#s.maxWaitMs);
+      };
+      waiter.timer = this.#clock.setTimeout(giveUp, this.#s.maxWaitMs);
+      // A client that went away while waiting frees its place at once, not after maxWaitMs.
+      cancel?.addEventListener('abort', giveUp, { once: true });
       this.#waiting.push(waiter);
     });
+  }
+
+  /**
+   * `acquire` for an HTTP request: its declared body size (at most `maxBodyBytes`; unknown counts
+   * as `maxBodyBytes`), given up when the client closes the connection while it waits.
+   */
+  acquireRequest(req: IncomingMessage, maxBodyBytes: number): Promise<RequestPermit | null> {
+    const declared = Number(req.headers['content-length']);
+    const bytes = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, maxBodyBytes) : maxBodyBytes;
+    const gone = new AbortController();
+    const onClose = (): void => gone.abort();
+    req.once('close', onClose);
+    return this.acquire(bytes, gone.signal).finally(() => req.off('close', onClose));
   }
 
   #fits(bytes: number): boolean {
