@@ -85,7 +85,7 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
   let deps: ClusterDialectDeps | null = null;
   if (config.server.redisUrl) {
     const { createClusterServices, clusterDialectDeps } = await import('./cluster/index.js');
-    cluster = createClusterServices({ url: config.server.redisUrl }, log.child({ mod: 'cluster' }));
+    cluster = createClusterServices({ url: config.server.redisUrl, ipv6CapPrefix: config.server.ipv6CapPrefix }, log.child({ mod: 'cluster' }));
     deps = clusterDialectDeps(cluster, config);
   }
   const hubLog = log.child({ mod: 'hub' });

@@ -10,8 +10,6 @@ import type { CapExceeded } from '../dialects/shared/connection-limiter.js';
 import type { NodeTable } from './node-table.js';
 
 const TOTAL = 't';
-/** Counted as `ConnectionLimiter` counts: an IPv6 client by its /64 (the `server.ipv6CapPrefix` default). */
-const ip = (address: string) => `i:${capKey(address)}`;
 
 export class ClusterConnectionLimiter {
   readonly #table: NodeTable;
@@ -21,8 +19,14 @@ export class ClusterConnectionLimiter {
     readonly perIpMax: number,
     readonly totalMax: number,
     readonly isExempt: (ip: string) => boolean = () => false,
+    /** Counted as `ConnectionLimiter` counts: an IPv6 client by its /N network (`server.ipv6CapPrefix`). */
+    readonly ipv6CapPrefix = 64,
   ) {
     this.#table = table;
+  }
+
+  #ipKey(address: string): string {
+    return `i:${capKey(address, this.ipv6CapPrefix)}`;
   }
 
   /** Cluster-wide total (as of the last sync for the other nodes). */
@@ -31,21 +35,21 @@ export class ClusterConnectionLimiter {
   }
 
   countFor(address: string): number {
-    return this.#table.sum(ip(address));
+    return this.#table.sum(this.#ipKey(address));
   }
 
   tryAcquire(address: string): { release: () => void } | { refused: CapExceeded } {
     if (this.#table.sum(TOTAL) >= this.totalMax) return { refused: 'total' };
-    if (this.#table.sum(ip(address)) >= this.perIpMax && !this.isExempt(address)) return { refused: 'per_ip' };
+    if (this.#table.sum(this.#ipKey(address)) >= this.perIpMax && !this.isExempt(address)) return { refused: 'per_ip' };
     this.#table.adjust(TOTAL, 1);
-    this.#table.adjust(ip(address), 1);
+    this.#table.adjust(this.#ipKey(address), 1);
     let released = false;
     return {
       release: () => {
         if (released) return;
         released = true;
         this.#table.adjust(TOTAL, -1);
-        this.#table.adjust(ip(address), -1);
+        this.#table.adjust(this.#ipKey(address), -1);
       },
     };
   }

@@ -78,7 +78,7 @@ export function createClusterServices(options: ClusterOptions, log: Logger): Clu
     },
     limiter(dialect, perIpMax, totalMax, isExempt) {
       let limiter = limiters.get(dialect);
-      if (!limiter) limiters.set(dialect, (limiter = new ClusterConnectionLimiter(table(`caps:${dialect}`), perIpMax, totalMax, isExempt)));
+      if (!limiter) limiters.set(dialect, (limiter = new ClusterConnectionLimiter(table(`caps:${dialect}`), perIpMax, totalMax, isExempt, settings.ipv6CapPrefix)));
       return limiter;
     },
     ready,

@@ -18,6 +18,7 @@ export const CLUSTER_DEFAULTS = {
   commandTimeoutMs: 2_000,
   connectTimeoutMs: 5_000,
   reconnectMaxDelayMs: 2_000,
+  ipv6CapPrefix: 64,
 } as const;
 
 export interface ClusterOptions {
@@ -30,6 +31,8 @@ export interface ClusterOptions {
   readonly commandTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
   readonly reconnectMaxDelayMs?: number;
+  /** Cluster-wide per-IP caps count an IPv6 client as its /N network (`server.ipv6CapPrefix`). */
+  readonly ipv6CapPrefix?: number;
   /** This node's id in node-scoped entries; default random. */
   readonly nodeId?: string;
 }
@@ -39,7 +42,7 @@ export type ClusterSettings = Required<ClusterOptions>;
 export function clusterSettings(options: ClusterOptions): ClusterSettings {
   if (!/^rediss?:\/\//.test(options.url)) throw new Error('cluster: url must be a redis:// or rediss:// URL');
   const settings = { ...CLUSTER_DEFAULTS, nodeId: `${process.pid}-${Math.random().toString(36).slice(2, 10)}`, ...options };
-  for (const name of ['leaseTtlMs', 'syncIntervalMs', 'nodeTtlMs', 'commandTimeoutMs', 'connectTimeoutMs', 'reconnectMaxDelayMs'] as const) {
+  for (const name of ['leaseTtlMs', 'syncIntervalMs', 'nodeTtlMs', 'commandTimeoutMs', 'connectTimeoutMs', 'reconnectMaxDelayMs', 'ipv6CapPrefix'] as const) {
     if (!Number.isSafeInteger(settings[name]) || settings[name] <= 0) throw new Error(`cluster: ${name} must be a positive integer`);
   }
   // An entry must outlive at least two missed writes, or a slow tick would drop a live node.

@@ -93,6 +93,18 @@ describe('cluster services on a real Redis', () => {
     assert.ok('release' in lb.tryAcquire('10.0.0.1'));
   });
 
+  it('caps: an IPv6 client counts as its /64 by default, as every address apart with ipv6CapPrefix 128', async () => {
+    const grouped = node('c6:').limiter('match', 1, 10);
+    assert.ok('release' in grouped.tryAcquire('2001:db8:1:2::a'));
+    assert.deepEqual(grouped.tryAcquire('2001:db8:1:2::b'), { refused: 'per_ip' }, 'same /64');
+    assert.ok('release' in grouped.tryAcquire('2001:db8:1:3::a'), 'another /64');
+    const apart = createClusterServices({ url: redis.url, keyPrefix: 'c7:', ...FAST, ipv6CapPrefix: 128 }, silentLogger);
+    open.push(apart);
+    const limiter = apart.limiter('match', 1, 10);
+    assert.ok('release' in limiter.tryAcquire('2001:db8:1:2::a'));
+    assert.ok('release' in limiter.tryAcquire('2001:db8:1:2::b'), 'with /128 each address has its own cap');
+  });
+
   it('nova: viewer counts summed across nodes, with a change notification on the other node', async () => {
     const [a, b] = [node('v1:'), node('v1:')];
     const heard: string[] = [];
