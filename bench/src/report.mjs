@@ -35,8 +35,8 @@ export function limitOf(step) {
   if (step.benchCpu === undefined && step.loadgenCpu >= 0.8) return `loadgen likely (${pct(step.loadgenCpu)}; the publisher's CPU on its core not recorded)`;
   const core1 = step.loadgenCpu + (step.benchCpu ?? 0);
   const lg = `its core ${pct(core1)}: loadgen ${pct(step.loadgenCpu)}, publisher ${pct(step.benchCpu ?? NaN)}`;
-  if (core1 >= LOADGEN_CAP && step.serverCpu >= 0.9) return `both: server core (${pct(step.serverCpu)}) and loadgen (${lg})`;
-  if (core1 >= LOADGEN_CAP) return `loadgen (${lg})`;
+  if (core1 >= LOADGEN_CAP && step.serverCpu >= 0.9) return `both: server core (${pct(step.serverCpu)}) and load-generating core (${lg})`;
+  if (core1 >= LOADGEN_CAP) return `load-generating core (${lg})`;
   if (step.serverCpu >= 0.9) return `server core (${pct(step.serverCpu)})`;
   return `neither saturated (server ${pct(step.serverCpu)}, loadgen ${pct(step.loadgenCpu)})`;
 }
@@ -117,11 +117,11 @@ export function renderMarkdown(results, rows, plotName) {
     );
   }
   out.push('');
-  const capped = rows.filter((r) => r.limits.some((l) => l.startsWith('loadgen') || l.startsWith('both')));
+  const capped = rows.filter((r) => r.limits.some((l) => l.startsWith('load') || l.startsWith('both')));
   out.push(
     capped.length > 0
-      ? `**The load generator was the cap** (loadgen + the publisher beside it ≥ ${pct(LOADGEN_CAP)} of core 1 in the first failing step; "both": the server's core was full too) for: ${capped.map((r) => `${r.scenario} ${LABELS[r.server]} n=${fmt(r.n)}`).join(', ')}; those figures are lower bounds of the server's.`
-      : `The load generator was not the cap in any row (loadgen + publisher stayed below ${pct(LOADGEN_CAP)} of core 1 in every first failing step).`,
+      ? `**The load-generating core was the cap** (loadgen + the bench's publisher beside it ≥ ${pct(LOADGEN_CAP)} of core 1 in the first failing step; "both": the server's core was full too) for: ${capped.map((r) => `${r.scenario} ${LABELS[r.server]} n=${fmt(r.n)}`).join(', ')}; those figures are lower bounds of the server's.`
+      : `The load-generating core was not the cap in any row (loadgen + publisher stayed below ${pct(LOADGEN_CAP)} of core 1 in every first failing step).`,
     '',
   );
   if (rows.some((r) => r.server === 'floor')) {
