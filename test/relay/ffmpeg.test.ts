@@ -125,7 +125,7 @@ describe('relay end to end with ffmpeg, Chromium, JSMpeg and ffprobe', () => {
         canvas, forceCanvas2D: true, ondecodeframe: () => { window.frames += 1; },
       });
     })()`);
-    await eventually(async () => (await page.evaluate<number>('window.frames')) > 10, 20_000, 'JSMpeg decoding frames');
+    await eventually(async () => (await page.evaluate<number>('window.frames')) > 10, 40_000, 'JSMpeg decoding frames');
     const size = await page.evaluate<{ w: number; h: number }>(`({ w: document.getElementById('screen').width, h: document.getElementById('screen').height })`);
     assert.deepEqual(size, { w: 320, h: 240 });
     const shot = await litPixelsInScreenshot(page, '#screen');
@@ -154,7 +154,7 @@ describe('relay end to end with ffmpeg, Chromium, JSMpeg and ffprobe', () => {
         canvas, audio: false, disableGl: true, onVideoDecode: () => { window.frames += 1; },
       });
     })()`);
-    await eventually(async () => (await page.evaluate<number>('window.frames')) > 10, 20_000, 'JSMpeg decoding MPEG-TS frames');
+    await eventually(async () => (await page.evaluate<number>('window.frames')) > 10, 40_000, 'JSMpeg decoding MPEG-TS frames');
     const shot = await litPixelsInScreenshot(page, '#screen');
     assert.ok(shot.lit > shot.total / 4, `the screenshot shows the picture (${shot.lit} of ${shot.total} pixels lit)`);
   });
