@@ -11,7 +11,7 @@ import { after, before, it } from 'node:test';
 import { startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
 import { startTestHub, portOf } from '../helpers/streamhub.js';
 import { START } from '../nova/fixtures.js';
-import { redisPid } from '../scaleout/fault-traffic.js';
+import { stallRedis } from '../scaleout/fault-traffic.js';
 
 const CONTROL_TOKEN = 'budget-control-token';
 const BUDGET = { maxCount: 2, maxBytes: 1024 * 1024, maxWaiting: 3, maxWaitMs: 300 };
@@ -43,13 +43,7 @@ it('nova control POSTs during a Redis stall: over the node budget, 503 BUSY with
   };
   assert.equal((await start(randomUUID())).status, 200); // the control API works before the stall
 
-  const pid = await redisPid(redis);
-  process.kill(pid, 'SIGSTOP');
-  let resumed = false;
-  const resume = (): void => {
-    if (!resumed) process.kill(pid, 'SIGCONT');
-    resumed = true;
-  };
+  const resume = await stallRedis(redis);
   t.after(resume);
   const settled: Answer[] = [];
   const answers = Array.from({ length: REQUESTS }, () => start(randomUUID()).then((a) => (settled.push(a), a)));

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
 import { startTestHub, portOf } from '../helpers/streamhub.js';
-import { redisPid } from '../scaleout/fault-traffic.js';
+import { stallRedis } from '../scaleout/fault-traffic.js';
 
 const TOKEN = 'budget-admin-token';
 const BUDGET = { maxCount: 2, maxBytes: 1024 * 1024, maxWaiting: 3, maxWaitMs: 300 };
@@ -42,13 +42,7 @@ it('POST /api/publish during a Redis stall: over the node budget, 503 busy with 
   };
   assert.equal((await publish(-1)).status, 200); // the broker works before the stall
 
-  const pid = await redisPid(redis);
-  process.kill(pid, 'SIGSTOP');
-  let resumed = false;
-  const resume = (): void => {
-    if (!resumed) process.kill(pid, 'SIGCONT');
-    resumed = true;
-  };
+  const resume = await stallRedis(redis);
   t.after(resume);
   const settled: Answer[] = [];
   const answers = Array.from({ length: REQUESTS }, (_, n) => publish(n).then((a) => (settled.push(a), a)));

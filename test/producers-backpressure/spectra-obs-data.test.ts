@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
 import { portOf, startTestHub } from '../helpers/streamhub.js';
-import { redisPid } from '../scaleout/fault-traffic.js';
+import { stallRedis } from '../scaleout/fault-traffic.js';
 import { closeRealClients, frontendOverlay, rosterEntries, spectraObserver } from '../spectra/real-clients.js';
 
 const CHANGES = 100;
@@ -49,13 +49,7 @@ it('spectra obs_data during a Redis stall: the observer stays connected, one sta
   const topOffset = async () => (await hub.hub.history('spectra:STALL', { limit: 0 })).top?.offset ?? 0;
   const before = await topOffset();
 
-  const pid = await redisPid(redis);
-  process.kill(pid, 'SIGSTOP');
-  let resumed = false;
-  const resume = (): void => {
-    if (!resumed) process.kill(pid, 'SIGCONT');
-    resumed = true;
-  };
+  const resume = await stallRedis(redis);
   t.after(resume);
   // 100 state changes over ~2 s (player 0's money on its scoreboard, as the client sends it):
   // about 100 emit intervals of 20 ms while Redis answers nothing.

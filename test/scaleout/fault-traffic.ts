@@ -97,6 +97,21 @@ export async function redisPid(redis: RedisUnderTest): Promise<number> {
   return pid;
 }
 
+/**
+ * Stops `redis` with SIGSTOP (a stall: the connection stays open, nothing is answered) and returns
+ * the idempotent `resume` (SIGCONT); register it with `t.after` so a failing test never leaves
+ * Redis stopped.
+ */
+export async function stallRedis(redis: RedisUnderTest): Promise<() => void> {
+  const pid = await redisPid(redis);
+  process.kill(pid, 'SIGSTOP');
+  let resumed = false;
+  return () => {
+    if (!resumed) process.kill(pid, 'SIGCONT');
+    resumed = true;
+  };
+}
+
 /** Connects `url` again and again until the upgrade is accepted (a renderer retries a refused upgrade). */
 export async function connectWhenAccepted(url: string, timeoutMs: number): Promise<RecordingClient> {
   const deadline = Date.now() + timeoutMs;
