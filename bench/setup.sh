@@ -27,7 +27,7 @@ if ! command -v gcc >/dev/null; then
   exit 1
 fi
 
-if [ ! -d node_modules/socket.io ] || [ ! -d node_modules/ws ] || [ ! -d node_modules/socket.io-client ]; then
+if [ ! -d node_modules/socket.io ] || [ ! -d node_modules/ws ] || [ ! -d node_modules/socket.io-client ] || [ ! -d node_modules/@socket.io/redis-streams-adapter ] || [ ! -d node_modules/ioredis ]; then
   echo "bench setup: npm ci (bench dependencies)" >&2
   npm ci --no-audit --no-fund >/dev/null
 fi

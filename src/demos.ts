@@ -1,55 +1,33 @@
 /**
- * Demo producers that `npm start` runs on the embedded broker (DESIGN.md interface contract):
- * match `demo` and `fifa-wc-2022-final-arg-fra`, nova stream 550e8400-…, spectra group `DEMO`,
- * and elstat services `match`, `nova`, `relay`, `spectra` probing StreamHub's own listeners.
+ * The demo producers `npm start` runs on the embedded broker (DESIGN.md interface contract): each
+ * enabled dialect's own (`DialectModule.startDemo`), then one start line naming the demo ids.
  */
-import type { Config } from './config/index.js';
-import type { Clock, Logger } from './core/index.js';
-import type { ElstatDialect, MatchDialect, NovaDialect, SpectraDialect } from './dialects/index.js';
-import type { Dialect, ListenerAddress } from './dialects/types.js';
-import { DEMO_MATCH_IDS, replayStreamId, startMatchDemos } from './producers/match/index.js';
-import { startNovaDemo } from './producers/nova/demo.js';
-import { startSpectraDemo } from './producers/spectra/demo.js';
+import type { AnyDialectModule } from './dialects/index.js';
+import type { DemoEnvironment, Dialect } from './dialects/types.js';
 
-export const DEMO_NOVA_STREAM = '550e8400-e29b-41d4-a716-446655440000';
-export const DEMO_SPECTRA_GROUP = 'DEMO';
-
-export interface DemoWiring {
-  readonly config: Config;
-  readonly addresses: Readonly<Record<string, readonly ListenerAddress[]>>;
-  readonly match: MatchDialect | undefined;
-  readonly nova: Dialect | undefined;
-  readonly elstat: ElstatDialect | undefined;
-  readonly spectra: SpectraDialect | undefined;
-  readonly dataDir: string;
-  readonly clock: Clock;
-  readonly log: Logger;
+export interface DemoWiring extends DemoEnvironment {
   readonly signal: AbortSignal;
+  /** A dialect's section of the configuration. */
+  sectionOf(module: AnyDialectModule): unknown;
 }
 
-export function startDemos(w: DemoWiring): void {
-  const { config, addresses, signal } = w;
-  const loopback = (port: number) => `127.0.0.1:${port}`;
-  if (w.match) {
-    const { speed, mock, statsbomb, statsbombDir, statsbombMatchId } = config.match.demo;
-    startMatchDemos(w.match, { dataDir: w.dataDir, speed, mock, statsbomb, statsbombDir, statsbombMatchId, log: w.log.child({ mod: 'producers.match' }), clock: w.clock }, signal);
+/** Starts every running dialect's demo producers; a dialect whose demo fails to start is logged, the others run. */
+export function startDemos(running: readonly { module: AnyDialectModule; dialect: Dialect }[], w: DemoWiring): void {
+  const enabled = running.map(({ module }) => module.name);
+  const ids: Record<string, string> = {};
+  for (const { module, dialect } of running) {
+    const options = w.sectionOf(module);
+    const env: DemoEnvironment = { addresses: w.addresses, tls: w.tls, dataDir: w.dataDir, clock: w.clock, log: w.log.child({ mod: `producers.${module.name}` }) };
+    Promise.resolve()
+      .then(() => module.startDemo?.(dialect, options, env, w.signal))
+      .catch((err: unknown) => w.log.error({ dialect: module.name, err }, 'demo producer failed to start'));
+    const phrase = module.demoIds?.(options, enabled);
+    if (phrase) ids[module.name] = phrase;
   }
-  if (w.nova) startNovaDemo((w.nova as NovaDialect).control, { streamId: DEMO_NOVA_STREAM, clock: w.clock }, signal);
-  const ingest = addresses.spectra?.find((a) => a.name === 'ingest');
-  if (ingest && w.spectra) {
-    // Spectra follows the server's TLS unless INSECURE says otherwise (seed 003).
-    const tls = config.spectra.insecure === false || (config.spectra.insecure === null && config.server.tls !== null);
-    const ingestUrl = `${tls ? 'https' : 'http'}://${loopback(ingest.port)}`;
-    startSpectraDemo({ ingestUrl, groupCode: DEMO_SPECTRA_GROUP, authKey: w.spectra.producerKey }, signal);
-  }
-  if (w.elstat) {
-    const services = (['match', 'nova', 'relay', 'spectra'] as const).flatMap((name) => {
-      const first = addresses[name]?.[0];
-      return first ? [{ name, description: `StreamHub ${name} listener`, adapter: 'tcp' as const, target: loopback(first.port) }] : [];
-    });
-    w.elstat.addServices(services);
-  }
-  const { mock, statsbomb } = config.match.demo;
-  const matchIds = w.match ? [...(mock ? [DEMO_MATCH_IDS.mock] : []), ...(statsbomb ? [replayStreamId(config.match.demo)] : [])] : [];
-  w.log.info({ match: matchIds, nova: DEMO_NOVA_STREAM, spectra: DEMO_SPECTRA_GROUP }, 'demo producers started');
+  w.log.info(ids, 'demo producers started');
+}
+
+/** The demo ids of these dialects as one sentence (the start banner). */
+export function demoIdsPhrase(modules: readonly AnyDialectModule[], sectionOf: (module: AnyDialectModule) => unknown, enabled: readonly string[]): string {
+  return modules.flatMap((m) => (enabled.includes(m.name) ? [m.demoIds?.(sectionOf(m), enabled) ?? null] : [])).filter(Boolean).join('; ');
 }

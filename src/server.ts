@@ -6,28 +6,19 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createOperatorListener, type Publisher } from './admin/operator.js';
 import { createBroker } from './brokers/index.js';
-import type { ClusterDialectDeps, ClusterServices } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { effectiveAcceptPerIpMax } from './config/server.js';
+import { createCoordination } from './coordination/index.js';
 import { Hub, randomIds, systemClock, type Clock, type Logger } from './core/index.js';
-import {
-  createElstatDialect,
-  createMatchDialect,
-  createNovaDialect,
-  createRelayDialect,
-  createSpectraDialect,
-  type ElstatDialect,
-  type MatchDialect,
-  type SpectraDialect,
-} from './dialects/index.js';
-import { ConnectionRate } from './dialects/shared/connection-rate.js';
-import type { HttpListener } from './dialects/shared/http-listener.js';
+import { startDemos } from './demos.js';
+import { DIALECT_MODULES, type AnyDialectModule } from './dialects/index.js';
 import type { Dialect, DialectContext, ListenerAddress, ListenerSettings } from './dialects/types.js';
 import { CloseReasons } from './errors.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
-import { startDemos } from './demos.js';
+import { ConnectionRate } from './net/connection-rate.js';
+import type { HttpListener } from './net/http-listener.js';
 import { throttleRepeats } from './util/throttled-log.js';
-import { matchViewerRoutes } from './web/match-viewer/index.js';
+import { usesPrimaryBroker } from './workers.js';
 
 export interface StreamHub {
   readonly config: Config;
@@ -49,6 +40,8 @@ export interface StreamHub {
 export interface StartOptions {
   readonly log: Logger;
   readonly clock?: Clock;
+  /** The dialects to run (default: the registry, src/dialects/index.ts); the config must have been parsed with the same list. */
+  readonly modules?: readonly AnyDialectModule[];
 }
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
@@ -58,20 +51,16 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
   // Issue 15 item 4: warnings that repeat per message or per connection are logged once, then counted.
   const log = throttleRepeats(options.log, clock);
   const startedAt = Date.now();
+  const modules = options.modules ?? DIALECT_MODULES;
+  // Each dialect's own section of the configuration (config/index.ts builds it from the same list).
+  const sectionOf = (m: AnyDialectModule): unknown => (config as unknown as Record<string, unknown>)[m.name];
   const metrics = createMetrics();
   const listener: ListenerSettings = {
     host: config.server.host,
     handshakeTimeoutMs: config.server.handshakeTimeoutMs,
     listenBacklog: config.server.listenBacklog,
     // Never below twice a dialect's own per-IP cap, so the dialect gives its specified refusal first.
-    acceptPerIpMax: effectiveAcceptPerIpMax(config.server.acceptPerIpMax, [
-      config.match.perIpMax,
-      config.nova.perIpMax,
-      config.relay.perIpMax,
-      config.elstat.perIpMax,
-      config.spectra.ingestPerIpMax,
-      config.spectra.outputPerIpMax,
-    ]),
+    acceptPerIpMax: effectiveAcceptPerIpMax(config.server.acceptPerIpMax, modules.flatMap((m) => m.perIpCaps(sectionOf(m)))),
     ipv6CapPrefix: config.server.ipv6CapPrefix,
     trustedProxies: config.server.trustedProxies,
     jsonBounds: { maxDepth: config.server.jsonMaxDepth, maxNodes: config.server.jsonMaxNodes },
@@ -79,15 +68,12 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
       ? { cert: readFileSync(config.server.tls.certFile), key: readFileSync(config.server.tls.keyFile) }
       : null,
   };
-  const broker = await createBroker({ redisUrl: config.server.redisUrl, idempotencyWindowMs: config.server.idempotencyWindowMs, idempotencyMaxKeys: config.server.idempotencyMaxKeys }, { clock, log: log.child({ mod: 'broker' }) });
-  // Scale-out: cluster-wide leases (relay publisher, elstat prober), caps and nova viewer counts in Redis.
-  let cluster: ClusterServices | null = null;
-  let deps: ClusterDialectDeps | null = null;
-  if (config.server.redisUrl) {
-    const { createClusterServices, clusterDialectDeps } = await import('./cluster/index.js');
-    cluster = createClusterServices({ url: config.server.redisUrl, ipv6CapPrefix: config.server.ipv6CapPrefix }, log.child({ mod: 'cluster' }));
-    deps = clusterDialectDeps(cluster, config);
-  }
+  const broker = await createBroker({ redisUrl: config.server.redisUrl, redisShardUrls: config.server.redisShardUrls, primaryProcessBroker: usesPrimaryBroker(config), idempotencyWindowMs: config.server.idempotencyWindowMs, idempotencyMaxKeys: config.server.idempotencyMaxKeys }, { clock, log: log.child({ mod: 'broker' }) });
+  // Scale-out: leases, caps and counter tables (DESIGN.md § Scale-out), chosen apart from the broker.
+  const coordination = await createCoordination(
+    { redisUrl: config.server.redisUrl, redisShardUrls: config.server.redisShardUrls, primaryProcess: usesPrimaryBroker(config) },
+    log.child({ mod: 'cluster' }),
+  );
   const hubLog = log.child({ mod: 'hub' });
   const hub = new Hub({
     broker,
@@ -107,24 +93,20 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
     ids: randomIds,
     listener: { ...listener, connectionRate: connectionRate.gate(name) },
     log: log.child({ mod: `dialect.${name}` }),
+    demo: config.server.demo,
   });
   const dialects = new Map<string, Dialect>();
-  if (config.match.enabled) dialects.set('match', createMatchDialect(context('match'), config.match, deps?.match));
-  if (config.nova.enabled) {
-    // Demo tokens are issued only while the demo producers run (and never when a secret or key is configured).
-    const demo = { ...config.nova.demo, enabled: config.nova.demo.enabled && config.server.demo };
-    dialects.set('nova', createNovaDialect(context('nova'), { ...config.nova, demo }, deps?.nova));
-  }
-  if (config.relay.enabled) dialects.set('relay', createRelayDialect(context('relay'), config.relay, deps?.relay));
-  if (config.spectra.enabled) dialects.set('spectra', createSpectraDialect(context('spectra'), config.spectra));
-  if (config.elstat.enabled) dialects.set('elstat', createElstatDialect(context('elstat'), config.elstat, deps?.elstat));
-
-  // The match viewer page on the match listener: `/` serves browsers the page, API clients the descriptor.
-  const match = dialects.get('match') as MatchDialect | undefined;
-  if (match) for (const [path, handler] of matchViewerRoutes(match.routes.get('/'))) match.routes.set(path, handler);
   // POST /api/publish goes through a dialect's own validated publish where it has one.
   const publishers: Record<string, Publisher> = {};
-  if (match) publishers.match = (name, data, key) => match.publish(name, data as object, key);
+  const running: { module: AnyDialectModule; dialect: Dialect }[] = [];
+  for (const module of modules) {
+    const section = sectionOf(module);
+    if (!module.enabled(section)) continue;
+    const dialect = await module.create(context(module.name), section, coordination.ports);
+    dialects.set(module.name, dialect);
+    running.push({ module, dialect });
+    if (module.publisher) publishers[module.name] = module.publisher(dialect);
+  }
 
   const addresses: Record<string, ListenerAddress[]> = {};
   for (const [name, dialect] of dialects) addresses[name] = await dialect.listen();
@@ -142,6 +124,7 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
       publishers,
       settings: listener,
       hub,
+      coordination,
       dialects: [...dialects.values()],
       metrics,
       log: log.child({ mod: 'operator' }),
@@ -164,17 +147,14 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
 
   const demos = new AbortController();
   if (config.server.demo) {
-    startDemos({
-      config,
+    startDemos(running, {
       addresses,
-      match,
-      nova: dialects.get('nova'),
-      elstat: dialects.get('elstat') as ElstatDialect | undefined,
-      spectra: dialects.get('spectra') as SpectraDialect | undefined,
+      tls: config.server.tls !== null,
       dataDir: join(PROJECT_ROOT, 'data'),
       clock,
       log: log.child({ mod: 'demo' }),
       signal: demos.signal,
+      sectionOf,
     });
   }
 
@@ -196,7 +176,7 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
           operator?.close(deadline),
         ]);
         await hub.close(CloseReasons.shutdown);
-        await cluster?.close();
+        await coordination.close();
         metrics.close();
         log.close();
       })();

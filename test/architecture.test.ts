@@ -1,7 +1,8 @@
 /**
  * The dependency rule (DESIGN.md "Dependency rule", STYLE.md §10), read from the import lines:
  * core imports nothing outside core; a dialect never imports another; brokers and producers stay
- * out of dialects; each third-party package stays in its folder.
+ * out of dialects; HTTP plumbing lives in net/ (issue 16 step 4), which no dialect, admin or
+ * cluster code owns; each third-party package stays in its folder.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -67,6 +68,54 @@ it('dialects and producers do not reach into brokers, admin or server wiring', (
   assert.deepEqual(bad, []);
 });
 
+it('net (HTTP/upgrade plumbing) imports only core, util, errors and node built-ins: no dialect, admin or cluster', () => {
+  const allowed = ['net', 'core', 'util', 'errors.ts'];
+  const bad = all.filter(
+    (i) => inDir(i.from, 'net') && (i.target ? !allowed.some((d) => inDir(i.target!, d)) : !i.spec.startsWith('node:')),
+  );
+  assert.deepEqual(bad, []);
+});
+
+it('admin, cluster and coordination take their HTTP plumbing from net: of dialects, only type-only imports of dialects/types.ts', () => {
+  const bad = all.filter(
+    (i) =>
+      ['admin', 'cluster', 'coordination'].some((d) => inDir(i.from, d)) &&
+      i.target &&
+      inDir(i.target, 'dialects') &&
+      !(i.typeOnly && i.target === 'dialects/types.ts'),
+  );
+  assert.deepEqual(bad, []);
+});
+
+it('broker and coordination are chosen apart (issue 16 step 2): neither imports the other; dialects see the ports, never cluster', () => {
+  const engines = ['coordination', 'cluster'];
+  const bad = all.filter(
+    (i) =>
+      i.target &&
+      ((inDir(i.from, 'brokers') && engines.some((d) => inDir(i.target!, d))) ||
+        (engines.some((d) => inDir(i.from, d)) && inDir(i.target, 'brokers')) ||
+        (inDir(i.from, 'dialects') && inDir(i.target, 'cluster'))),
+  );
+  assert.deepEqual(bad, []);
+});
+
+it('dialects/shared is for dialects only: nothing outside src/dialects imports it', () => {
+  const bad = all.filter((i) => !inDir(i.from, 'dialects') && i.target && inDir(i.target, 'dialects/shared'));
+  assert.deepEqual(bad, []);
+});
+
+it('dialects accept WebSockets through acceptWebSocket (dialects/shared/ws-upgrade.ts), so every WsWriter gets the encode-once path', () => {
+  const bad = files
+    .filter((f) => relative(src, f) !== 'dialects/shared/ws-upgrade.ts')
+    .flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, i) => ({ file: relative(src, f), line: i + 1, text: line.trim() }))
+        .filter((l) => /\.handleUpgrade\([^,()]+,[^,()]+,[^,()]+,/.test(l.text)),
+    );
+  assert.deepEqual(bad, []);
+});
+
 it('producers import only core and type-only dialect specs', () => {
   const bad = all.filter(
     (i) =>
@@ -83,17 +132,19 @@ it('each third-party package stays in its folder', () => {
   const homes: Record<string, (from: string) => boolean> = {
     ws: (f) => inDir(f, 'dialects') || inDir(f, 'producers') || inDir(f, 'cli'),
     'socket.io': (f) => inDir(f, 'dialects/spectra'),
-    'socket.io-client': (f) => inDir(f, 'producers') || inDir(f, 'cli'),
+    'socket.io-client': (f) => inDir(f, 'producers') || inDir(f, 'cli') || f === 'dialects/spectra/cli.ts', // spectra's CLI target (issue 16 step 1)
     ioredis: (f) => inDir(f, 'brokers') || inDir(f, 'cluster'),
-    jose: (f) => inDir(f, 'auth') || inDir(f, 'dialects/nova'),
+    jose: (f) => inDir(f, 'auth') || inDir(f, 'dialects/nova') || inDir(f, 'dialects/streamhub'),
     pino: (f) => f === 'log.ts',
     'pino-pretty': (f) => f === 'log.ts',
     'prom-client': (f) => inDir(f, 'metrics'),
-    zod: (f) => inDir(f, 'config') || /^dialects\/[^/]+\/(spec|codec|schema)[^/]*\.ts$/.test(f) || inDir(f, 'dialects/spectra'),
+    // a dialect's config schema lives in its folder (issue 16 step 1); dialects/types.ts names zod's types only
+    zod: (f) => inDir(f, 'config') || /^dialects\/[^/]+\/(spec|codec|schema|config)[^/]*\.ts$/.test(f) || inDir(f, 'dialects/spectra'),
   };
   const bad = all.filter((i) => {
     if (i.target || i.spec.startsWith('node:')) return false;
     const pkg = i.spec.startsWith('@') ? i.spec.split('/').slice(0, 2).join('/') : i.spec.split('/')[0]!;
+    if (pkg === 'zod' && i.typeOnly && i.from === 'dialects/types.ts') return false;
     const home = homes[pkg];
     return !home || !home(i.from);
   });

@@ -16,8 +16,11 @@
  *   quit              close everything and exit
  * Scenario options: a `%d` in --path with --group G gives connection i channel i / G (S2);
  * --range LO HI counts from the start and --until-each K prints `until_each` once every connection
- * holds K of them (S4: time to replay); --sio-emit TEXT is sent after the Socket.IO connect (S5),
- * or, in ws mode, as a text frame right after the upgrade (--emit: elstat's subscribe op).
+ * holds K of them (S4: time to replay); --send-on-open TEXT (repeatable, in order; aliases --emit and
+ * --sio-emit) is sent as a text frame once the connection is open: in ws mode right after the
+ * upgrade (elstat's subscribe op; the streamhub protocol's `connect` frame with its `subscribe`
+ * items, issue 18), in sio mode after the namespace connect (S5 spectra `logon`). A `%d` in TEXT
+ * is replaced like the one in --path (connection i gets i / --group).
  * The process exits by itself on stdin EOF or after --max-seconds (every loop here is bounded).
  *
  * Build: gcc -O2 -o loadgen loadgen.c
@@ -64,8 +67,12 @@ static struct {
   int port, conns, mode, src_addrs, max_pending, max_seconds, coalesce_us, group, until_each;
   uint64_t range_lo, range_hi;
 } opt = {"127.0.0.1", "/", 0, 100, MODE_WS, 1, 128, 3600, 0, 1, 0, 0, 0};
-static const char *sio_emit; /* --sio-emit/--emit: a text frame sent once the namespace is joined (S5 spectra `logon`),
-                              * or right after the upgrade in ws mode (elstat's subscribe op) */
+#define ON_OPEN_MAX 4          /* --send-on-open frames per connection */
+#define ON_OPEN_MAX_BYTES 4096 /* each, before %d expansion (a JSON command; a 16-bit frame length) */
+static const char *on_open[ON_OPEN_MAX]; /* --send-on-open/--emit/--sio-emit: text frames sent, in order, once the
+                                          * connection is open (see the header) */
+static int on_open_n;
+static int on_open_templated[ON_OPEN_MAX]; /* that text holds one %d (checked like --path) */
 static int path_templated; /* --path holds one %d: connection i gets path with i / --group (S2: many channels) */
 
 static conn_t *C;
@@ -100,18 +107,42 @@ static void conn_fail(conn_t *c, int failed) {
   c->carry_len = c->carry_cap = 0;
 }
 
-/* A masked client frame [RFC 6455 §5.3]; only tiny control/Engine.IO frames are ever sent. */
+#define SEND_MAX (ON_OPEN_MAX_BYTES + 64) /* largest payload send_frame writes (an expanded --send-on-open) */
+
+/* A masked client frame [RFC 6455 §5.3]: control replies, Engine.IO packets and the --send-on-open
+ * commands, so at most SEND_MAX bytes (a 7- or 16-bit length, §5.2). */
 static void send_frame(conn_t *c, int opcode, const char *payload, size_t len) {
-  unsigned char f[140];
-  if (len > 125) return;
+  unsigned char f[SEND_MAX + 8];
+  if (len > SEND_MAX) return;
   uint32_t key = (uint32_t)rand();
   unsigned char *m = (unsigned char *)&key;
+  size_t hl = 2;
   f[0] = 0x80 | (unsigned char)opcode;
-  f[1] = 0x80 | (unsigned char)len;
-  memcpy(f + 2, m, 4);
-  for (size_t i = 0; i < len; i++) f[6 + i] = (unsigned char)payload[i] ^ m[i & 3];
-  ssize_t w = write(c->fd, f, 6 + len);
-  (void)w; /* a full socket buffer for a 7-byte reply means the connection is lost anyway */
+  if (len <= 125) f[1] = 0x80 | (unsigned char)len;
+  else {
+    f[1] = 0x80 | 126;
+    f[2] = (unsigned char)(len >> 8);
+    f[3] = (unsigned char)len;
+    hl = 4;
+  }
+  memcpy(f + hl, m, 4);
+  hl += 4;
+  for (size_t i = 0; i < len; i++) f[hl + i] = (unsigned char)payload[i] ^ m[i & 3];
+  ssize_t w = write(c->fd, f, hl + len);
+  (void)w; /* a fresh or idle socket takes a few KiB; a short write means the connection is lost anyway */
+}
+
+/* The --send-on-open frames of connection c, in order (a %d expanded like --path's). */
+static void send_on_open(conn_t *c) {
+  char text[SEND_MAX + 1];
+  for (int k = 0; k < on_open_n; k++) {
+    if (on_open_templated[k]) {
+      int n = snprintf(text, sizeof text, on_open[k], (int)(c - C) / opt.group);
+      if (n > 0 && (size_t)n < sizeof text) send_frame(c, 1, text, (size_t)n);
+    } else {
+      send_frame(c, 1, on_open[k], strlen(on_open[k]));
+    }
+  }
 }
 
 static void mark_open(conn_t *c) {
@@ -135,7 +166,7 @@ static void on_message(conn_t *c, const char *p, size_t len, uint64_t now) {
       if (len >= 1 && p[0] == '0') { send_frame(c, 1, "40", 2); return; } /* open → connect namespace */
       if (len >= 2 && p[0] == '4' && p[1] == '0') {
         mark_open(c);
-        if (sio_emit) send_frame(c, 1, sio_emit, strlen(sio_emit));
+        send_on_open(c);
         return;
       }
       if (len >= 2 && p[0] == '4' && p[1] == '4') { conn_fail(c, 1); return; } /* connect_error */
@@ -231,7 +262,7 @@ static void on_readable(conn_t *c) {
       if (opt.mode == MODE_SIO) c->state = ST_SIO_WAIT;
       else {
         mark_open(c);
-        if (sio_emit) send_frame(c, 1, sio_emit, strlen(sio_emit));
+        send_on_open(c);
       }
     }
     off += parse_frames(c, rbuf + off, total - off, now);
@@ -346,7 +377,8 @@ static int on_command(char *line) {
 static void usage(void) {
   fprintf(stderr, "usage: loadgen --port P [--host 127.0.0.1] [--path /] [--conns N] [--mode ws|sio]\n"
                   "               [--src-addrs K] [--max-pending M] [--max-seconds S] [--coalesce-us U]\n"
-                  "               [--group G] [--range LO HI] [--until-each K] [--sio-emit|--emit TEXT]\n");
+                  "               [--group G] [--range LO HI] [--until-each K] [--send-on-open TEXT]...\n"
+                  "               (--emit, --sio-emit: aliases of --send-on-open)\n");
   exit(2);
 }
 
@@ -364,7 +396,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--max-seconds")) opt.max_seconds = atoi(v);
     else if (!strcmp(a, "--coalesce-us")) opt.coalesce_us = atoi(v);
     else if (!strcmp(a, "--group")) opt.group = atoi(v);
-    else if ((!strcmp(a, "--sio-emit") || !strcmp(a, "--emit")) && strlen(v) <= 125) sio_emit = v;
+    else if ((!strcmp(a, "--send-on-open") || !strcmp(a, "--emit") || !strcmp(a, "--sio-emit")) && on_open_n < ON_OPEN_MAX &&
+             strlen(v) <= ON_OPEN_MAX_BYTES) on_open[on_open_n++] = v;
     else if (!strcmp(a, "--until-each")) opt.until_each = atoi(v);
     else if (!strcmp(a, "--range") && i + 2 < argc) { opt.range_lo = strtoull(v, NULL, 10); opt.range_hi = strtoull(argv[i + 2], NULL, 10); i++; }
     else usage();
@@ -377,6 +410,13 @@ int main(int argc, char **argv) {
     if (pct) {
       if (pct[1] != 'd' || strchr(pct + 2, '%') || strlen(opt.path) > 400) usage();
       path_templated = 1;
+    }
+    /* The same rule for --send-on-open texts, which are used as formats when they hold a %. */
+    for (int k = 0; k < on_open_n; k++) {
+      const char *p = strchr(on_open[k], '%');
+      if (!p) continue;
+      if (p[1] != 'd' || strchr(p + 2, '%')) usage();
+      on_open_templated[k] = 1;
     }
   }
   struct in_addr check;

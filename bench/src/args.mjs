@@ -2,8 +2,8 @@
  * Command-line flags of `npm run bench -- [flags]`. Every flag has a default; `--quick` swaps in
  * a small, fast plan used to check that the bench works end to end.
  */
-const SERVERS = ['streamhub', 'floor', 'nchan', 'socketio', 'ws'];
-const SCENARIOS = ['s1', 's2', 's4', 's5', 'mem'];
+const SERVERS = ['streamhub', 'streamhub-protocol', 'floor', 'nchan', 'socketio', 'ws'];
+const SCENARIOS = ['s1', 's2', 's4', 's5', 'mem', 'redis-publish', 'workers'];
 
 const FULL = {
   servers: SERVERS,
@@ -31,6 +31,13 @@ const FULL = {
   s5Subscribers: 500,
   s5Rate: 100,
   s5Seconds: 5,
+  // redis-publish (issue 17): publish rates of its steps
+  redisRates: [2_000, 5_000, 10_000],
+  // workers (issue 19): embedded multi-core mode's hand-off cost at these publish rates
+  workers: 2,
+  workersRates: [1_000, 4_000],
+  workersSubscribers: 200,
+  serverCores: '0',
 };
 
 const QUICK = {
@@ -48,7 +55,7 @@ const QUICK = {
 };
 
 const BOOLEAN_FLAGS = ['quick', 'profile', 'skip-memory', 'skip-bandwidth', 'skip-dialect-memory', 's2-burst', 'help'];
-const VALUE_FLAGS = ['scenarios', 'channels', 'per-channel', 's4-clients', 's5-subscribers', 's5-rate', 's5-seconds', 'servers', 'subscribers', 'runs', 'duration', 'size', 'mem-connections', 'start-rate', 'bisections', 'max-p99-ms', 'src-addrs', 'coalesce-us'];
+const VALUE_FLAGS = ['workers', 'workers-rates', 'workers-subscribers', 'server-cores', 'scenarios', 'channels', 'per-channel', 's4-clients', 's5-subscribers', 's5-rate', 's5-seconds', 'redis-rates', 'servers', 'subscribers', 'runs', 'duration', 'size', 'mem-connections', 'start-rate', 'bisections', 'max-p99-ms', 'src-addrs', 'coalesce-us'];
 
 /**
  * `npm run bench -- --quick` reaches this process as `npm --prefix bench start --quick`, and npm
@@ -94,6 +101,11 @@ export function parseArgs(argv) {
       case '--s4-clients': o.s4Clients = Number(value()); break;
       case '--s5-subscribers': o.s5Subscribers = Number(value()); break;
       case '--s5-rate': o.s5Rate = Number(value()); break;
+      case '--redis-rates': o.redisRates = list(value()).map(Number); break;
+      case '--workers': o.workers = Number(value()); break;
+      case '--workers-rates': o.workersRates = list(value()).map(Number); break;
+      case '--workers-subscribers': o.workersSubscribers = Number(value()); break;
+      case '--server-cores': o.serverCores = value(); break;
       case '--s5-seconds': o.s5Seconds = Number(value()); break;
       case '--subscribers': o.subscribers = list(value()).map(Number); break;
       case '--runs': o.runs = Number(value()); break;
@@ -131,6 +143,9 @@ export function parseArgs(argv) {
   if (o.channels < 1 || o.perChannel < 1 || o.channels * o.perChannel > 15_000 || o.channels > 2_000) throw new Error('--channels × --per-channel: at most 15000 subscribers, 2000 channels');
   if (o.s4Clients < 1 || o.s4Clients > 10_000 || o.s5Subscribers < 1 || o.s5Subscribers > 10_000) throw new Error('--s4-clients, --s5-subscribers: 1..10000');
   if (o.s5Rate < 1 || o.s5Rate > 10_000 || o.s5Seconds < 1 || o.s5Seconds > 60) throw new Error('--s5-rate 1..10000 msg/s, --s5-seconds 1..60');
+  if (!Number.isInteger(o.workers) || o.workers < 2 || o.workers > 64) throw new Error('--workers: 2..64');
+  if (!/^\d+([,-]\d+)*$/.test(o.serverCores)) throw new Error('--server-cores: a taskset core list such as 0 or 0-3');
+  if (o.redisRates.some((r) => !Number.isInteger(r) || r < 1 || r > 100_000)) throw new Error('--redis-rates: 1..100000 publishes/s each');
   if (o.memConnections > 15_000) throw new Error('--mem-connections: at most 15000 (the open-file cap is 20000)');
   return o;
 }
@@ -145,6 +160,11 @@ const HELP = `npm run bench -- [flags]
                           s5 StreamHub: each dialect's own path, --s5-subscribers (500) at --s5-rate (100)
                              msg/s for --s5-seconds (5) each
                           mem idle memory only (what s1 measures first): every --servers, every dialect, bare ws
+                          redis-publish StreamHub on its own redis-server: Redis CPU per publish at --redis-rates
+                             (2000,5000,10000) publishes/s, --duration s each (issue 17)
+                          workers  embedded multi-core mode (no Redis) against one process: CPU per message of the
+                                   primary and the workers at --workers-rates (1000,4000) with --workers-subscribers
+                                   (200); --workers (2), --server-cores (0; e.g. 0-3 on a bigger machine)
   --servers a,b         subset of ${SERVERS.join(',')} (default: all)
   --subscribers 1000,5000
   --runs 3              runs per server and subscriber count (the table shows medians)

@@ -11,10 +11,12 @@ import { allDialectsConfig, ALL_DIALECTS_ENV, measureDialectMemory, measureDiale
 import { measureLoopbackBandwidth } from './bandwidth.mjs';
 import { measureFanout, measureMemory } from './measure.mjs';
 import { measureReplayStorm } from './replay-storm.mjs';
+import { measureRedisPublish, renderRedisPublish } from './redis-publish.mjs';
 import { cpuMs, killAllChildren, sleep } from './proc.mjs';
 import { basename } from 'node:path';
 import { renderMarkdown, resultBase, summarize, writeResults } from './report.mjs';
 import { STARTERS, streamhubConfig } from './servers.mjs';
+import { measureWorkersHandoff, renderWorkersHandoff } from './workers-handoff.mjs';
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
@@ -132,6 +134,14 @@ async function main() {
         results.replay.push(await measureReplayStorm(servers.find((s) => s.name === 'streamhub'), { run: k, opts, log }));
       }
     }
+    if (want('workers')) {
+      log(`workers: embedded multi-core hand-off, ${opts.workers} workers vs one process, cores ${opts.serverCores} (issue 19):`);
+      results.workersHandoff = await measureWorkersHandoff({ opts, log });
+    }
+    if (want('redis-publish')) {
+      log(`redis-publish: Redis CPU per publish at ${opts.redisRates.join(', ')} publishes/s (issue 17):`);
+      results.redisPublish = await measureRedisPublish({ opts, log });
+    }
     if (want('s5')) {
       // its own StreamHub: every dialect on, elstat probing a local target every 10 ms
       for (const server of servers.splice(0)) await server.stop().catch((err) => log(`stopping ${server.name}: ${err.message}`));
@@ -152,7 +162,9 @@ async function main() {
   }
   const rows = summarize(results);
   results.summary = rows;
-  const markdown = renderMarkdown(results, rows, `${basename(resultBase(results.meta))}.svg`);
+  let markdown = renderMarkdown(results, rows, `${basename(resultBase(results.meta))}.svg`);
+  if (results.redisPublish) markdown += `\n${renderRedisPublish(results.redisPublish)}`;
+  if (results.workersHandoff) markdown += `\n${renderWorkersHandoff(results.workersHandoff, results.meta.command ?? 'npm run bench -- --scenarios=workers')}`;
   const base = writeResults(results, markdown);
   process.stdout.write(`\n${markdown}\n`);
   log(`results: ${base}.md, ${base}.json, ${base}.jsonl`);

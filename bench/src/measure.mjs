@@ -72,14 +72,17 @@ export async function measureFanout(server, { n, run, opts, log, channels = 1, s
     if (many && n % channels !== 0) throw new Error(`${n} subscribers do not split evenly over ${channels} channels`);
     pub = many ? await server.prepareMany(Array.from({ length: channels }, (_, i) => `${channel}-${i}`)) : await server.prepare(channel);
     await sleep(many ? 1_000 : 300); // StreamHub: the MatchInit must be retained before subscribers are accepted
+    const subscribed = many ? `${channel}-%d` : channel;
     lg = await startLoadgen({
       port: server.port,
-      path: server.subscriberPath(many ? `${channel}-%d` : channel),
+      path: server.subscriberPath(subscribed),
       conns: n,
       group: n / channels,
       mode: server.mode,
       srcAddrs: opts.srcAddrs,
       coalesceUs: opts.coalesceUs,
+      // streamhub-protocol: the connect + subscribe frame after the upgrade
+      extra: server.loadgenArgs?.(subscribed) ?? [],
     });
     if (lg.ready.open !== n) {
       result.error = `only ${lg.ready.open} of ${n} subscribers connected (${lg.ready.failed} failed)`;
@@ -211,7 +214,7 @@ export async function measureMemory(server, { conns, opts, log }) {
     pub = await server.prepare(channel);
     await sleep(1_000);
     before = rssBytes(server.pid);
-    lg = await startLoadgen({ port: server.port, path: server.subscriberPath(channel), conns, mode: server.mode, srcAddrs: opts.srcAddrs, coalesceUs: opts.coalesceUs });
+    lg = await startLoadgen({ port: server.port, path: server.subscriberPath(channel), conns, mode: server.mode, srcAddrs: opts.srcAddrs, coalesceUs: opts.coalesceUs, extra: server.loadgenArgs?.(channel) ?? [] });
     await sleep(3_000); // let per-connection setup (hello, replay, timers) settle
     const after = rssBytes(server.pid);
     const open = (await lg.report()).open;

@@ -3,8 +3,8 @@
  * count, p99 publish→receive latency (log scale) against delivered messages/s (log scale) for
  * every step of every run, one colour per server. No dependencies: plain SVG text.
  */
-const COLOURS = { streamhub: '#d62728', floor: '#000000', nchan: '#1f77b4', socketio: '#2ca02c', ws: '#9467bd' };
-const LABELS = { streamhub: 'StreamHub', floor: 'C floor', nchan: 'nginx + nchan', socketio: 'Socket.IO', ws: 'naive ws' };
+const COLOURS = { streamhub: '#d62728', 'streamhub-protocol': '#ff7f0e', floor: '#000000', nchan: '#1f77b4', socketio: '#2ca02c', ws: '#9467bd' };
+const LABELS = { streamhub: 'StreamHub', 'streamhub-protocol': 'StreamHub (own)', floor: 'C floor', nchan: 'nginx + nchan', socketio: 'Socket.IO', ws: 'naive ws' };
 
 const esc = (s) => String(s).replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]);
 
@@ -53,7 +53,9 @@ export function renderPlot(results) {
       parts.push(`<circle cx="${px(s.targetDelivered).toFixed(1)}" cy="${py(s.p99Ms).toFixed(1)}" r="3.5" ${s.pass ? `fill="${c}"` : `fill="none" stroke="${c}"`}/>`);
     }
   });
-  Object.entries(LABELS).forEach(([k, label], j) => {
+  // the legend names only the servers of this run (six labels would not fit one panel's width)
+  const present = new Set(results.fanout.map((r) => r.server));
+  Object.entries(LABELS).filter(([k]) => present.has(k)).forEach(([k, label], j) => {
     parts.push(`<circle cx="${pad.l + j * 130}" cy="${rowsN * H + 12}" r="4" fill="${COLOURS[k]}"/><text x="${pad.l + j * 130 + 8}" y="${rowsN * H + 16}">${esc(label)}</text>`);
   });
   parts.push('</svg>');

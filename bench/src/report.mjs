@@ -5,9 +5,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderPlot } from './plot.mjs';
-import { BENCH_DIR } from './servers.mjs';
+import { BENCH_DIR, streamhubProtocolConfig } from './servers.mjs';
 
-const LABELS = { streamhub: 'StreamHub (match)', floor: 'C floor', nchan: 'nginx + nchan', socketio: 'Socket.IO 4.8 room', ws: 'naive ws loop' };
+const LABELS = { streamhub: 'StreamHub (match)', 'streamhub-protocol': 'StreamHub (own protocol)', floor: 'C floor', nchan: 'nginx + nchan', socketio: 'Socket.IO 4.8 room', ws: 'naive ws loop' };
 
 function median(values) {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -161,20 +161,25 @@ export function renderMarkdown(results, rows, plotName) {
     out.push('');
   }
   const cases = [...new Set(rows.map((r) => `${r.scenario}|${r.n}`))];
-  const peers = [...new Set(rows.map((r) => r.server))].filter((s) => s !== 'streamhub');
-  if (rows.some((r) => r.server === 'streamhub') && peers.length > 0) {
+  // one row per StreamHub entry (the match dialect; its own protocol, issue 18) and case
+  const ours = ['streamhub', 'streamhub-protocol'].filter((s) => rows.some((r) => r.server === s));
+  const peers = [...new Set(rows.map((r) => r.server))].filter((s) => !ours.includes(s));
+  if (ours.length > 0 && peers.length > 0) {
     out.push('## StreamHub against each peer (same run)', '');
-    out.push(`| scenario | subscribers | ${peers.map((p) => `÷ ${LABELS[p]}`).join(' | ')} |`);
-    out.push(`| --- | ---: | ${peers.map(() => '---:').join(' | ')} |`);
+    out.push(`| scenario | subscribers | StreamHub entry | ${peers.map((p) => `÷ ${LABELS[p]}`).join(' | ')} |`);
+    out.push(`| --- | ---: | --- | ${peers.map(() => '---:').join(' | ')} |`);
     for (const c of cases) {
       const [scenario, n] = [c.split('|')[0], Number(c.split('|')[1])];
       const at = (server) => rows.find((r) => r.scenario === scenario && r.server === server && r.n === n)?.maxDelivered;
-      const sh = at('streamhub');
-      const cells = peers.map((p) => {
-        const v = at(p);
-        return sh > 0 && v > 0 ? `${(sh / v).toFixed(2)}×` : '—';
-      });
-      out.push(`| ${scenario} | ${fmt(n)} | ${cells.join(' | ')} |`);
+      for (const own of ours) {
+        const sh = at(own);
+        if (sh === undefined) continue;
+        const cells = peers.map((p) => {
+          const v = at(p);
+          return sh > 0 && v > 0 ? `${(sh / v).toFixed(2)}×` : '—';
+        });
+        out.push(`| ${scenario} | ${fmt(n)} | ${LABELS[own]} | ${cells.join(' | ')} |`);
+      }
     }
     out.push('');
   }
@@ -254,6 +259,17 @@ export function renderMarkdown(results, rows, plotName) {
   const errors = rows.flatMap((r) => r.errors.map((e) => `${r.scenario} ${LABELS[r.server]} n=${r.n}: ${e}`));
   if (errors.length > 0) out.push('## Errors', '', ...errors.map((e) => `- ${e}`), '');
   out.push('StreamHub settings used by the bench:', '', '```json', JSON.stringify(m.streamhubConfig.match, null, 2), '```', '');
+  if (results.fanout.some((r) => r.server === 'streamhub-protocol') || results.memory.some((r) => r.server === 'streamhub-protocol')) {
+    // issue 18: the same process and match settings, subscribers on the streamhub dialect
+    out.push(
+      `${LABELS['streamhub-protocol']}: the same settings, publishing through the match ingest, subscribers on the streamhub dialect (\`/v1/ws\`, \`connect\` with \`subscribe: [{channel: "match:<id>"}]\`, anonymous) with:`,
+      '',
+      '```json',
+      JSON.stringify(streamhubProtocolConfig().streamhub, null, 2),
+      '```',
+      '',
+    );
+  }
   return out.join('\n');
 }
 

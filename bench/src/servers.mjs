@@ -1,8 +1,10 @@
 /**
  * The servers under test, each started as a child pinned to core 0, on loopback, on free ports:
- * StreamHub (match dialect), Socket.IO room broadcast, the naive ws loop, and nginx + nchan with a
- * config of the bench's own in a temporary directory. Each returns the same shape:
- * { name, pid, mode, subscriberPath(channel), prepare(channel) → publisher, stop() }.
+ * StreamHub (match dialect), StreamHub through its own protocol (issue 18), Socket.IO room
+ * broadcast, the naive ws loop, the C floor, and nginx + nchan with a config of the bench's own in
+ * a temporary directory. Each returns the same shape:
+ * { name, pid, mode, subscriberPath(channel), prepare(channel) → publisher, stop() }, and
+ * optionally loadgenArgs(channel) → more loadgen flags for its subscribers (streamhub-protocol).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -28,6 +30,7 @@ export function streamhubConfig() {
     relay: { enabled: false },
     spectra: { enabled: false },
     elstat: { enabled: false },
+    streamhub: { enabled: false },
     match: {
       port: 0,
       // thousands of loopback subscribers come from a few 127.0.0.x addresses
@@ -63,8 +66,9 @@ function freePort() {
  * @param {object} o
  * @param {object} [o.config]  a whole StreamHub config (default: streamhubConfig(), match only)
  * @param {object} [o.env]     extra environment (S5: NOVA_JWT_SECRET)
+ * @param {string} [o.cores]   taskset core list for the server (default core 0; `--server-cores`)
  */
-export async function startStreamHub({ size, profile, config, env }) {
+export async function startStreamHub({ size, profile, config, env, cores }) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-streamhub-'));
   const configFile = join(dir, 'streamhub.json');
   writeFileSync(configFile, JSON.stringify(config ?? streamhubConfig(), null, 2));
@@ -73,7 +77,7 @@ export async function startStreamHub({ size, profile, config, env }) {
   // Diagnostics: BENCH_SERVER_NODE_ARGS="--trace-gc" adds node flags to StreamHub's process.
   const extraArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const nodeArgs = [...extraArgs, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', 'src/main.ts', '--config', configFile];
-  const child = spawnPinned(SERVER_CORE, process.execPath, nodeArgs, { cwd: ROOT_DIR, env: { ...cleanEnv(), ...env } });
+  const child = spawnPinned(cores ?? SERVER_CORE, process.execPath, nodeArgs, { cwd: ROOT_DIR, env: { ...cleanEnv(), ...env } });
   const up = await waitForLine(child, (v) => v.msg === 'StreamHub listening', 60_000, 'StreamHub start');
   const port = up.listeners.match.find((l) => l.name === 'ws')?.port ?? up.listeners.match[0].port;
   const prepare = async (channel) => {
@@ -243,4 +247,66 @@ export async function startFloor({ size }) {
   };
 }
 
-export const STARTERS = { streamhub: startStreamHub, floor: startFloor, nchan: startNchan, socketio: startSocketIo, ws: startWsPeer };
+/**
+ * StreamHub's own protocol (issue 18, src/dialects/streamhub/PROTOCOL.md): the `streamhubConfig()`
+ * process with the streamhub dialect on beside match. Publishing goes through the match ingest
+ * exactly as for `streamhub`, so both entries measure the same hub channel `match:<id>`; only the
+ * subscribers' dialect differs.
+ */
+export function streamhubProtocolConfig() {
+  const config = streamhubConfig();
+  config.streamhub = {
+    enabled: true,
+    port: 0,
+    // as match: thousands of loopback subscribers from a few 127.0.0.x addresses, connection storms
+    perIpMax: 20_000,
+    totalMax: 20_000,
+    connectTimeoutMs: 60_000,
+    // loadgen answers WebSocket pings, not the protocol's JSON `ping` (§13): a client silent for
+    // 2 × this is closed 4002, so the interval outlasts loadgen's own --max-seconds (7200)
+    pingIntervalMs: 3_600_000,
+    // zero loss is the pass criterion: a deep queue per subscription (overflow closes 4001 here,
+    // which fails the step as a loss), as match's queue is raised above
+    queue: { maxMessages: 100_000, maxBytes: 256 * 1024 * 1024 },
+    maxPendingDuringReplay: 100_000,
+    // read-only access without a token (§3): loadgen sends no JWT
+    auth: { anonymous: true },
+  };
+  return config;
+}
+
+/**
+ * The text frame each loadgen connection sends right after the upgrade (`--send-on-open`): the
+ * protocol's `connect` with its `subscribe` items (PROTOCOL.md §5), one frame, so no command can
+ * arrive before the connection is connected (§5: that closes 4501). A `%d` in `channel` (S2) is
+ * loadgen's, like the one in `--path`.
+ */
+export const streamhubConnectFrame = (channel) => JSON.stringify({ type: 'connect', id: 1, name: 'bench-loadgen', subscribe: [{ channel: `match:${channel}` }] });
+
+export async function startStreamHubProtocol({ size, profile }) {
+  const server = await startStreamHub({ size, profile, config: streamhubProtocolConfig() });
+  const own = server.listeners.streamhub?.[0];
+  if (!own) {
+    await server.stop();
+    throw new Error('StreamHub started without the streamhub dialect listening');
+  }
+  return {
+    ...server,
+    name: 'streamhub-protocol',
+    label: 'StreamHub (own protocol)',
+    // subscribers connect here; prepare()/prepareMany() still publish through the match ingest
+    port: own.port,
+    mode: 'ws',
+    subscriberPath: () => '/v1/ws',
+    loadgenArgs: (channel) => ['--send-on-open', streamhubConnectFrame(channel)],
+  };
+}
+
+export const STARTERS = {
+  streamhub: startStreamHub,
+  'streamhub-protocol': startStreamHubProtocol,
+  floor: startFloor,
+  nchan: startNchan,
+  socketio: startSocketIo,
+  ws: startWsPeer,
+};

@@ -2,7 +2,8 @@
  * The C load generator against a scripted WebSocket server: frame boundaries (7-, 16- and 64-bit
  * lengths, several frames per read), the marker, per-connection gaps and duplicates, the
  * reset/report protocol, ping → pong, the Socket.IO handshake, and the scenario options (S2 templated
- * paths, S4 --range/--until-each, S5 --sio-emit). Run: `npm --prefix bench test`.
+ * paths, S4 --range/--until-each, S5 --sio-emit, --send-on-open and the marker inside a streamhub
+ * protocol `pub`, issue 18). Run: `npm --prefix bench test`.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -200,6 +201,71 @@ test('--emit in ws mode: one text frame right after the upgrade (elstat subscrib
     assert.deepEqual(seen, [op, op]);
   } finally {
     onConnection = () => {};
+    await lg.stop();
+  }
+});
+
+test('--send-on-open: frames in order after the upgrade, 16-bit lengths, %d as in --path (streamhub connect)', async () => {
+  sockets.length = 0;
+  const seen = new Map(); // path → frames received on that connection
+  onConnection = (ws) => {
+    seen.set(ws, []);
+    ws.on('message', (data, isBinary) => seen.get(ws).push(isBinary ? '(binary)' : String(data)));
+  };
+  // a connect frame longer than 125 bytes (a 16-bit payload length, RFC 6455 §5.2) with a templated channel
+  const connect = `{"type":"connect","id":1,"name":"${'n'.repeat(100)}","subscribe":[{"channel":"match:ch-%d"}]}`;
+  const lg = await startLoadgen({
+    port,
+    path: '/v1/ws',
+    conns: 4,
+    group: 2,
+    mode: 'ws',
+    srcAddrs: 1,
+    coalesceUs: 0,
+    extra: ['--send-on-open', connect, '--send-on-open', '{"type":"ping","id":2}'],
+  });
+  try {
+    assert.equal(lg.ready.open, 4);
+    await until(() => [...seen.values()].every((f) => f.length >= 2) && seen.size === 4, 'two frames on each connection');
+    const channels = [];
+    for (const frames of seen.values()) {
+      assert.equal(frames.length, 2);
+      const first = JSON.parse(frames[0]);
+      assert.equal(first.type, 'connect');
+      assert.equal(first.name.length, 100);
+      channels.push(first.subscribe[0].channel);
+      assert.equal(frames[1], '{"type":"ping","id":2}');
+    }
+    assert.deepEqual(channels.sort(), ['match:ch-0', 'match:ch-0', 'match:ch-1', 'match:ch-1']);
+  } finally {
+    onConnection = () => {};
+    await lg.stop();
+  }
+});
+
+test('the marker inside a streamhub protocol pub frame (the payload embedded as JSON, issue 18)', async () => {
+  sockets.length = 0;
+  onConnection = () => {};
+  const lg = await startLoadgen({ port, path: '/v1/ws', conns: 2, mode: 'ws', srcAddrs: 1, coalesceUs: 0 });
+  try {
+    await until(() => sockets.length === 2, '2 server sockets');
+    await lg.reset(1, 4);
+    const pub = (seq) => `{"type":"pub","channel":"match:b-1","offset":${seq + 1},"epoch":"8c1f0e2a","data":${mark(seq)}}`;
+    for (const ws of sockets) {
+      ws.send('{"type":"connected","id":1,"client":"c-1","user":"","expiresAt":null,"pingIntervalMs":25000,"version":1}');
+      ws.send('{"type":"subscribed","id":1,"channel":"match:b-1","recovered":false,"position":{"offset":1,"epoch":"8c1f0e2a"},"publications":[{"type":"pub","channel":"match:b-1","offset":1,"epoch":"8c1f0e2a","kind":"snapshot","data":{"type":"match.init"}}]}');
+      for (const seq of [1, 2, 3]) ws.send(pub(seq));
+      ws.send('{"type":"ping"}');
+    }
+    const report = await until(async () => {
+      const r = await lg.report();
+      return r.received >= 6 ? r : null;
+    }, 'six publications');
+    assert.equal(report.received, 6);
+    assert.equal(report.gaps, 0);
+    assert.equal(report.dups, 0);
+    assert.equal(report.stale, 0);
+  } finally {
     await lg.stop();
   }
 });

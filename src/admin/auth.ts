@@ -1,6 +1,6 @@
 /** The operator listener's bearer-token check (DESIGN.md: admin surfaces need a token, compared in constant time). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bearerToken, safeEqual, sendJson } from '../dialects/shared/http-reply.js';
+import { bearerToken, safeEqual, sendJson } from '../net/http-reply.js';
 
 /**
  * True when the request carries the admin token. Otherwise answers 503 `admin_disabled` when no

@@ -8,10 +8,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { operatorSchema } from '../config/server.js';
 import { systemClock, type Hub, type Logger, type RetentionPolicy } from '../core/index.js';
 import { LogThrottle } from '../util/log-throttle.js';
-import { createHttpListener, type HttpListener } from '../dialects/shared/http-listener.js';
-import { bearerToken, sendJson } from '../dialects/shared/http-reply.js';
-import { RequestBudget, type RequestBudgetSettings } from '../dialects/shared/request-budget.js';
-import type { Dialect, ListenerSettings } from '../dialects/types.js';
+import { createHttpListener, type HttpListener } from '../net/http-listener.js';
+import { bearerToken, sendJson } from '../net/http-reply.js';
+import { RequestBudget, type RequestBudgetSettings } from '../net/request-budget.js';
+import type { Dialect } from '../dialects/types.js';
+import type { ListenerSettings } from '../net/listener-settings.js';
 import type { Metrics } from '../metrics/registry.js';
 import { dashboardAssets } from '../web/dashboard/index.js';
 import { authorised } from './auth.js';
@@ -26,6 +27,8 @@ export interface OperatorOptions {
   readonly adminToken: string | null;
   readonly settings: ListenerSettings;
   readonly hub: Hub;
+  /** The node's coordination engine (leases, caps, counter tables), reported in /healthz. */
+  readonly coordination?: { health(): { ok: boolean; detail: string } };
   readonly dialects: readonly Dialect[];
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -82,7 +85,9 @@ export function createOperatorListener(options: OperatorOptions): HttpListener {
     switch (path) {
       case '/healthz': {
         const broker = options.hub.broker.health();
-        return sendJson(res, broker.ok ? 200 : 503, { ok: broker.ok, broker: { name: options.hub.broker.name, ...broker } });
+        // Coordination down (leases, caps, counters) degrades a cluster but the node still serves: 200.
+        const coordination = options.coordination?.health();
+        return sendJson(res, broker.ok ? 200 : 503, { ok: broker.ok, broker: { name: options.hub.broker.name, ...broker }, ...(coordination ? { coordination } : {}) });
       }
       case '/metrics': {
         const body = await options.metrics.render();

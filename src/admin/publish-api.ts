@@ -7,24 +7,21 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIdempotencyKey, type Hub, type Logger, type RetentionPolicy } from '../core/index.js';
-import { sendJson } from '../dialects/shared/http-reply.js';
-import { readBody } from '../dialects/shared/http-reply.js';
+import { sendJson } from '../net/http-reply.js';
+import { readBody } from '../net/http-reply.js';
 import { ErrorCode, StreamHubError } from '../errors.js';
 import { checkJsonBounds, DEFAULT_JSON_BOUNDS, type JsonBounds } from '../util/json-bounds.js';
 import type { LogThrottle } from '../util/log-throttle.js';
-import type { RequestBudget, RequestPermit } from '../dialects/shared/request-budget.js';
+import type { RequestBudget, RequestPermit } from '../net/request-budget.js';
+import type { Publisher } from '../dialects/types.js';
 
 /**
- * Publishes `data` to the dialect's channel `name` (without the `<dialect>:` prefix) and resolves
- * with its position. A publisher that resolves with nothing (e.g. `MatchDialect.publish`) gets the
- * channel's top position read right after it, which is the message's own unless another publish
- * raced it.
+ * A dialect's validated publish (`DialectModule.publisher`): `data` to the dialect's channel `name`
+ * (without the `<dialect>:` prefix), resolving with its position. One that resolves with nothing
+ * gets the channel's top position read right after it, which is the message's own unless another
+ * publish raced it.
  */
-export type Publisher = (
-  name: string,
-  data: unknown,
-  options: PublishKey,
-) => Promise<{ offset: number; epoch: string; duplicate?: boolean } | void>;
+export type { Publisher } from '../dialects/types.js';
 
 /**
  * `idempotency_key` (issue 15 item 3, as Centrifugo's publish API): the client's id of the message.
@@ -63,13 +60,13 @@ const CHANNEL_RE = /^([a-z][a-z0-9_-]{0,31}):([\x21-\x7e]{1,480})$/;
 const ENCODINGS = ['json', 'text', 'base64'] as const;
 type Encoding = (typeof ENCODINGS)[number];
 
-class Refusal extends Error {
+class Refusal extends StreamHubError {
   constructor(
     readonly status: number,
     readonly error: string,
     message: string,
   ) {
-    super(message);
+    super(ErrorCode.publishRefused, message);
   }
 }
 

@@ -18,10 +18,17 @@
  * | 27+E| 2    | channel length C (bytes, ≤ 65535)                |
  * | 29+E| C    | channel (UTF-8)                                  |
  * | 29+E+C | …  | payload (the rest, opaque)                     |
+ *
+ * On pub/sub, the publish script sends one message as its envelope and several (one batch of
+ * one channel, issue 17) as a batch frame: byte 2 (BATCH_FRAME), then per message its envelope's
+ * length (u32 big-endian) and the envelope, in offset order.
  */
 import type { Message, MessageKind } from '../core/index.js';
+import { ErrorCode, StreamHubError } from '../errors.js';
 
 export const ENVELOPE_VERSION = 1;
+/** First byte of a pub/sub batch frame (envelopes with u32 length prefixes). */
+export const BATCH_FRAME = 2;
 /** Bytes before the epoch: version, kind, offset, time, publishedAt, epoch length. */
 export const FIXED_HEADER_BYTES = 27;
 export const MAX_EPOCH_BYTES = 255;
@@ -43,9 +50,9 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Why bytes were refused; decoding never throws anything else. */
-export class EnvelopeError extends Error {
+export class EnvelopeError extends StreamHubError {
   constructor(message: string) {
-    super(message);
+    super(ErrorCode.envelope, message);
     this.name = 'EnvelopeError';
   }
 }
@@ -109,4 +116,25 @@ export function decodeEnvelope(bytes: Uint8Array): Message {
   }
   const payload = bytes.subarray(at + channelLength);
   return Object.freeze({ channel, offset, epoch, kind, time, publishedAt, payload });
+}
+
+/**
+ * Decodes what the publish script PUBLISHes: one envelope, or a batch frame of several. All or
+ * nothing: throws EnvelopeError when any part does not decode, so a bad frame is counted once.
+ */
+export function decodePublished(bytes: Uint8Array): Message[] {
+  if (bytes[0] !== BATCH_FRAME) return [decodeEnvelope(bytes)];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Message[] = [];
+  let at = 1;
+  while (at < bytes.byteLength) {
+    if (at + 4 > bytes.byteLength) throw new EnvelopeError('batch frame truncated');
+    const length = view.getUint32(at);
+    at += 4;
+    if (at + length > bytes.byteLength) throw new EnvelopeError('batch frame truncated');
+    out.push(decodeEnvelope(bytes.subarray(at, at + length)));
+    at += length;
+  }
+  if (out.length === 0) throw new EnvelopeError('empty batch frame');
+  return out;
 }

@@ -58,7 +58,7 @@ export class MemoryBroker implements Broker {
   }
 
   async publish(channel: string, payload: Payload, options: PublishOptions): Promise<PublishedMessage> {
-    if (this.#closed) throw new Error('broker closed');
+    if (this.#closed) throw new StreamHubError(ErrorCode.broker, 'broker closed');
     const now = this.#clock.now();
     const key = options.idempotencyKey;
     if (key !== undefined) {

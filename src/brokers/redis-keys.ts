@@ -3,9 +3,9 @@
  * hash tag, so the scripts that touch them together would also be valid on a Redis Cluster slot.
  */
 export interface ChannelKeys {
-  /** Hash: `ep` (the channel's epoch), `seq` (last offset), `bytes` (ring bytes incl. overhead). */
+  /** Hash: `ep` (the channel's epoch), `seq` (last offset), and the ring's counters (`n`, `cum`, `hb`, `ob`, `ht`; REDIS.md "Keys"). */
   readonly meta: string;
-  /** Stream: the ring, one entry per retained message, id `<offset>-0`, field `e` = envelope. */
+  /** Stream: the ring, one entry per retained message, id `<offset>-0`, field `e` = envelope, field `b` = payload bytes before it. */
   readonly ring: string;
   /** String: the snapshot envelope. */
   readonly snapshot: string;

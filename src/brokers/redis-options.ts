@@ -1,9 +1,10 @@
 import type { RedisOptions } from 'ioredis';
 import type { Clock, IdSource, Logger } from '../core/index.js';
 import { ErrorCode, StreamHubError } from '../errors.js';
+import { isRedisUrl } from '../util/redis-cluster-url.js';
 
 export interface RedisBrokerOptions {
-  /** `redis://[:password@]host:port[/db]` (or `rediss://`). Never logged: it may carry a password. */
+  /** `redis://[:password@]host:port[/db]` (or `rediss://`), or `redis+cluster://host:port[?seeds=…]` for a Redis Cluster (REDIS.md "Redis Cluster"). Never logged: it may carry a password. */
   readonly url: string;
   readonly clock?: Clock;
   readonly log?: Logger;
@@ -29,6 +30,10 @@ export interface RedisBrokerOptions {
   readonly idempotencyWindowMs?: number;
   /** Most idempotency keys remembered per channel (the oldest is forgotten first). Default 10 000. */
   readonly idempotencyMaxKeys?: number;
+  /** Most messages of one channel per publish-script call (a turn's publishes are batched, issue 17). Default 256. */
+  readonly publishBatchMessages?: number;
+  /** Most payload bytes per publish-script call (a larger single message still goes alone). Default 1 MiB. */
+  readonly publishBatchBytes?: number;
 }
 
 /** Documented defaults (src/brokers/REDIS.md "Settings"). */
@@ -43,6 +48,8 @@ export const DEFAULTS = {
   maxPendingPublishes: 10_000,
   idempotencyWindowMs: 300_000,
   idempotencyMaxKeys: 10_000,
+  publishBatchMessages: 256,
+  publishBatchBytes: 1024 * 1024,
 } as const;
 
 /** Lua numbers are doubles and cannot carry Infinity; anything unbounded is clamped to this. */
@@ -66,13 +73,14 @@ export interface RedisBrokerSettings {
   readonly maxPendingDuringFill: number;
   readonly maxPendingPublishes: number;
   readonly idempotency: { readonly windowMs: number; readonly maxKeys: number };
+  readonly publishBatch: { readonly maxMessages: number; readonly maxBytes: number };
   /** Options shared by both ioredis connections. */
   readonly connection: RedisOptions;
 }
 
 export function redisBrokerSettings(options: RedisBrokerOptions): RedisBrokerSettings {
-  if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-    throw new StreamHubError(ErrorCode.config, 'RedisBroker: url must be a redis:// or rediss:// URL');
+  if (typeof options.url !== 'string' || !isRedisUrl(options.url)) {
+    throw new StreamHubError(ErrorCode.config, 'RedisBroker: url must be a redis:// or rediss:// URL (or redis+cluster://)');
   }
   const maxDelay = positive('reconnectMaxDelayMs', options.reconnectMaxDelayMs ?? DEFAULTS.reconnectMaxDelayMs);
   return {
@@ -84,6 +92,10 @@ export function redisBrokerSettings(options: RedisBrokerOptions): RedisBrokerSet
     idempotency: {
       windowMs: positive('idempotencyWindowMs', options.idempotencyWindowMs ?? DEFAULTS.idempotencyWindowMs),
       maxKeys: positive('idempotencyMaxKeys', options.idempotencyMaxKeys ?? DEFAULTS.idempotencyMaxKeys),
+    },
+    publishBatch: {
+      maxMessages: positive('publishBatchMessages', options.publishBatchMessages ?? DEFAULTS.publishBatchMessages),
+      maxBytes: positive('publishBatchBytes', options.publishBatchBytes ?? DEFAULTS.publishBatchBytes),
     },
     connection: {
       lazyConnect: true,

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
-import type { ChannelHistory, HistoryQuery, Logger, Message } from '../core/index.js';
+import type { Cluster, Redis } from 'ioredis';
+import { replayOf, sinceInEpoch, type ChannelHistory, type HistoryQuery, type Logger, type Message } from '../core/index.js';
 import { decodeEnvelope } from './envelope.js';
 import type { ChannelKeys } from './redis-keys.js';
 import { HISTORY_SCRIPT, runScript } from './redis-scripts.js';
@@ -45,7 +45,7 @@ function decodeAll(items: readonly Buffer[], log: Logger): Message[] {
 
 /** Runs the history script; null when Redis knows nothing of the channel. */
 export async function readChannel(
-  redis: Redis,
+  redis: Redis | Cluster,
   keys: ChannelKeys,
   request: ReadRequest,
   log: Logger,
@@ -75,16 +75,9 @@ export async function readChannel(
   };
 }
 
-/** The broker contract's history, computed exactly as RetainedChannel.history does (src/core/retained-channel.ts). */
+/** The broker contract's history: the replay rule RetainedChannel uses too (src/core/replay-rule.ts). */
 export function toHistory(view: StoreView | null, query: HistoryQuery): ChannelHistory {
   if (!view) return EMPTY;
-  const since = query.since && query.since.epoch === view.epoch ? query.since.offset : undefined;
-  const recovered = since !== undefined && (since >= view.seq || view.oldestInRing <= since + 1);
-  return {
-    top: { offset: view.seq, epoch: view.epoch },
-    snapshot: view.snapshot,
-    pinned: view.pinned.filter((m) => m.offset < view.oldestInRing),
-    messages: view.ring,
-    recovered,
-  };
+  const state = { epoch: view.epoch, top: view.seq, oldestInRing: view.oldestInRing, snapshot: view.snapshot, pinned: view.pinned };
+  return replayOf(state, sinceInEpoch(query, view.epoch), view.ring);
 }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import {
   randomIds,
   systemClock,
@@ -15,14 +15,17 @@ import {
   type PublishOptions,
   type PublishedMessage,
 } from '../core/index.js';
-import { decodeEnvelope, kindOfCode } from './envelope.js';
+import { decodePublished, kindOfCode } from './envelope.js';
 import type { IdempotencyLimits } from './idempotency-window.js';
 import { ErrorCode, StreamHubError } from '../errors.js';
 import { channelKeys, channelOfTopic, instanceKey } from './redis-keys.js';
-import { defineScripts, PUBLISH_SCRIPT, publishCall, runScript } from './redis-scripts.js';
+import { PublishBatcher, type PublishOutcome } from './redis-publish-batch.js';
+import { defineScripts, PUBLISH_SCRIPT, publishCall, runScript, type LuaScript } from './redis-scripts.js';
 import { readChannel, toHistory } from './redis-store.js';
+import { channelOfClusterTopic, clusterTopic, createClusterConnections, isClusterUrl, shardedPublishScript } from './redis-cluster-client.js';
+import type { ShardedPubSub } from './redis-sharded-pubsub.js';
 import { RedisCounters, type RedisBrokerStats } from './redis-counters.js';
-import { redisBrokerSettings, type RedisBrokerOptions } from './redis-options.js';
+import { DEFAULTS, redisBrokerSettings, type RedisBrokerOptions } from './redis-options.js';
 import { ChannelTail, type TailHost } from './redis-tail.js';
 
 export type { RedisBrokerOptions } from './redis-options.js';
@@ -49,8 +52,11 @@ export class RedisBroker implements Broker {
   readonly #maxPending: number;
   /** Delay before a failed gap fill is tried again: the command timeout. */
   readonly #retryMs: number;
-  readonly #cmd: Redis;
-  readonly #sub: Redis;
+  readonly #cmd: Redis | Cluster;
+  readonly #sub: Redis | ShardedPubSub;
+  /** On a Redis Cluster (a `redis+cluster://` URL): sharded topics, SPUBLISH, one subscriber per master (REDIS.md "Redis Cluster"). */
+  readonly #clustered: boolean;
+  readonly #publishScript: LuaScript;
   readonly #tails = new Map<string, ChannelTail>();
   /** Subscribes in flight, so concurrent calls for one channel share one. */
   readonly #joining = new Map<string, Promise<void>>();
@@ -69,6 +75,8 @@ export class RedisBroker implements Broker {
   readonly #maxPendingPublishes: number;
   readonly #idempotency: IdempotencyLimits;
   readonly #counters = new RedisCounters();
+  /** The publishes of one event-loop turn, one script call per channel (issue 17). */
+  readonly #batcher: PublishBatcher;
   #errorLogged = false;
   #retryTimer: unknown = null;
   #commandReadies = 0;
@@ -77,6 +85,7 @@ export class RedisBroker implements Broker {
 
   constructor(options: RedisBrokerOptions) {
     const settings = redisBrokerSettings(options);
+    this.#clustered = isClusterUrl(options.url);
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.log ?? quiet).child({ mod: 'broker.redis' });
     this.#ids = options.ids ?? randomIds;
@@ -88,14 +97,24 @@ export class RedisBroker implements Broker {
     this.#idempotency = settings.idempotency;
     this.#retryMs = settings.connection.commandTimeout ?? 5_000;
     const common = settings.connection;
-    this.#cmd = new Redis(options.url, {
-      ...common,
-      connectionName: 'streamhub-cmd',
-      // Commands issued in one tick share one socket write: the publish path's main cost otherwise.
-      enableAutoPipelining: true,
-    });
+    if (this.#clustered) {
+      const cluster = createClusterConnections(options.url, common, options.reconnectMaxDelayMs ?? DEFAULTS.reconnectMaxDelayMs);
+      this.#cmd = cluster.cmd;
+      this.#sub = cluster.sub;
+    } else {
+      this.#cmd = new Redis(options.url, {
+        ...common,
+        connectionName: 'streamhub-cmd',
+        // Commands issued in one tick share one socket write: the publish path's main cost otherwise.
+        enableAutoPipelining: true,
+      });
+      this.#sub = new Redis(options.url, { ...common, connectionName: 'streamhub-sub', autoResubscribe: false });
+    }
+    // On a Cluster the script SPUBLISHes to the channel's sharded topic (redis-cluster-client.ts).
+    this.#publishScript = this.#clustered ? shardedPublishScript(PUBLISH_SCRIPT) : PUBLISH_SCRIPT;
     defineScripts(this.#cmd);
-    this.#sub = new Redis(options.url, { ...common, connectionName: 'streamhub-sub', autoResubscribe: false });
+    if (this.#clustered) this.#cmd.defineCommand(this.#publishScript.command, { numberOfKeys: this.#publishScript.keys, lua: this.#publishScript.source });
+    this.#batcher = new PublishBatcher((first, args) => runScript(this.#cmd, this.#publishScript, first.keys, args), settings.publishBatch);
     this.#tailHost = {
       deliver: (msg) => this.#deliver?.(msg),
       read: (channel, since) =>
@@ -144,31 +163,31 @@ export class RedisBroker implements Broker {
     const call = publishCall(this.#prefix, channel, payload, options, {
       now,
       streamMaxLen: this.#streamMaxLen,
-      epoch: this.#ids.epoch(),
+      epoch: () => this.#ids.epoch(), // drawn once per batch, for its first call (issue 17)
       idempotency: this.#idempotency,
+      topic: this.#topic(channel),
     });
-    let reply: [number, Buffer] | [number, Buffer, number, number, Buffer, Buffer];
+    let outcome: PublishOutcome;
     try {
-      reply = (await runScript(this.#cmd, PUBLISH_SCRIPT, call.keys, call.args)) as typeof reply;
+      outcome = await this.#batcher.publish(call);
     } catch (err) {
       throw new StreamHubError(ErrorCode.broker, `redis publish failed: ${(err as Error).message}`, { cause: err });
     }
-    if (reply.length === 6) {
+    if (outcome.duplicate) {
       // A repeated idempotency key: the original's position; nothing was appended or published.
-      const [offset, epoch, , code, time, publishedAt] = reply;
       return Object.freeze({
         channel,
-        offset,
-        epoch: epoch.toString(),
-        kind: kindOfCode(code),
-        time: Number(time.toString()),
-        publishedAt: Number(publishedAt.toString()),
+        offset: outcome.offset,
+        epoch: outcome.epoch,
+        kind: kindOfCode(outcome.kindCode),
+        time: outcome.time,
+        publishedAt: outcome.publishedAt,
         payload,
         duplicate: true,
       });
     }
     const { kind, time } = call;
-    const msg: Message = Object.freeze({ channel, offset: reply[0], epoch: reply[1].toString(), kind, time, publishedAt: now, payload });
+    const msg: Message = Object.freeze({ channel, offset: outcome.offset, epoch: outcome.epoch, kind, time, publishedAt: now, payload });
     this.#tails.get(channel)?.onOwn(msg);
     return msg;
   }
@@ -211,7 +230,7 @@ export class RedisBroker implements Broker {
     this.#tails.set(channel, tail);
     const keys = channelKeys(this.#prefix, channel);
     try {
-      await this.#sub.subscribe(keys.topic);
+      await this.#sub.subscribe(this.#topic(channel));
       // The top after the SUBSCRIBE ack: later messages come live (or from a gap fill), earlier ones
       // are the hub's replay's business. Without it, a disconnect before the first live message
       // would lose what was published in between.
@@ -234,7 +253,7 @@ export class RedisBroker implements Broker {
     tail.close();
     if (this.#closed || this.#sub.status !== 'ready') return; // a reconnect subscribes only to channels still wanted
     try {
-      await this.#sub.unsubscribe(channelKeys(this.#prefix, channel).topic);
+      await this.#sub.unsubscribe(this.#topic(channel));
     } catch (err) {
       this.#log.debug({ channel, err: (err as Error).message }, 'unsubscribe failed');
     }
@@ -258,6 +277,7 @@ export class RedisBroker implements Broker {
     this.#closed = true;
     this.#deliver = null;
     this.#releasePublishes(false);
+    this.#batcher.failAll(new StreamHubError(ErrorCode.broker, 'broker closed'));
     for (const tail of this.#tails.values()) tail.close();
     this.#tails.clear();
     if (this.#retryTimer !== null) this.#clock.clearTimeout(this.#retryTimer);
@@ -267,18 +287,18 @@ export class RedisBroker implements Broker {
   }
 
   #onMessage(topic: Buffer, message: Buffer): void {
-    const channel = channelOfTopic(this.#prefix, topic.toString());
+    const channel = (this.#clustered ? channelOfClusterTopic : channelOfTopic)(this.#prefix, topic.toString());
     const tail = channel === null ? undefined : this.#tails.get(channel);
     if (!tail) return;
-    let msg: Message;
+    let batch: Message[];
     try {
-      msg = decodeEnvelope(message);
+      batch = decodePublished(message);
     } catch (err) {
       this.#counters.badEnvelopes += 1;
       this.#log.warn({ channel, err: (err as Error).message }, 'skipping an undecodable envelope');
       return;
     }
-    if (msg.channel === channel) tail.onLive(msg);
+    for (const msg of batch) if (msg.channel === channel) tail.onLive(msg);
   }
 
   /** Resolves once the data identity of the current connection is checked; rejects past the bound. */
@@ -328,7 +348,7 @@ export class RedisBroker implements Broker {
   /** After (re)connecting: SUBSCRIBE again to every channel still wanted, then fill what was missed. */
   async #onSubscriberReady(): Promise<void> {
     this.#errorLogged = false;
-    const topics = [...this.#tails.keys()].map((ch) => channelKeys(this.#prefix, ch).topic);
+    const topics = [...this.#tails.keys()].map((ch) => this.#topic(ch));
     try {
       for (let i = 0; i < topics.length; i += SUBSCRIBE_CHUNK) await this.#sub.subscribe(...topics.slice(i, i + SUBSCRIBE_CHUNK));
     } catch (err) {
@@ -341,6 +361,11 @@ export class RedisBroker implements Broker {
     this.#counters.subscriberReadies += 1;
     if (topics.length > 0) this.#log.info({ channels: topics.length }, 'redis pub/sub resubscribed');
     this.#catchUpAll();
+  }
+
+  /** A channel's pub/sub topic: `<prefix>pub:<channel>`, or on a Cluster `<prefix>{<channel>}:pub`, in the slot of its keys. */
+  #topic(channel: string): string {
+    return this.#clustered ? clusterTopic(this.#prefix, channel) : channelKeys(this.#prefix, channel).topic;
   }
 
   #catchUpAll(): void {

@@ -1,4 +1,5 @@
 /** A small argv parser for the CLI (no dependency): `--name value`, `--name=value`, boolean flags, positionals. */
+import { ErrorCode, StreamHubError } from '../errors.js';
 
 /** Exit codes of every command (documented in `streamhub --help`). */
 export const Exit = {
@@ -15,12 +16,12 @@ export const Exit = {
 export type Exit = (typeof Exit)[keyof typeof Exit];
 
 /** An error the CLI prints as one line (`streamhub: <message>`) before exiting with `exit`. */
-export class CliError extends Error {
+export class CliError extends StreamHubError {
   constructor(
     message: string,
     readonly exit: Exit,
   ) {
-    super(message);
+    super(ErrorCode.cli, message);
     this.name = 'CliError';
   }
 }

@@ -29,7 +29,7 @@ export function requestJson(target: Target, method: 'GET' | 'POST', path: string
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_RESPONSE_BYTES) req.destroy(new Error('response too large'));
+        if (size > MAX_RESPONSE_BYTES) req.destroy(new CliError('response too large', Exit.failure));
         else chunks.push(chunk);
       });
       res.on('end', () => {
@@ -44,7 +44,7 @@ export function requestJson(target: Target, method: 'GET' | 'POST', path: string
       });
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${TIMEOUT_MS} ms`)));
+    req.on('timeout', () => req.destroy(new CliError(`no answer within ${TIMEOUT_MS} ms`, Exit.failure)));
     req.on('error', (err) => reject(new CliError(`cannot reach ${url.origin}: ${(err as Error).message}`, Exit.failure)));
     req.end(body);
   });

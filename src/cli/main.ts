@@ -4,22 +4,27 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { CliError, Exit, parseArgs } from './args.js';
-import { PUBLISH_HELP, RELAY_PUBLISH_HELP, RELAY_RECEIVE_HELP, SERVE_HELP, STATUS_HELP, SUBSCRIBE_HELP } from './help.js';
+import { DIALECT_MODULES, type AnyDialectModule } from '../dialects/index.js';
+import type { DialectCommand } from '../dialects/types.js';
+import { PUBLISH_HELP, SERVE_HELP, STATUS_HELP, subscribeHelp } from './help.js';
 
 // Commands are loaded on use: `--help` stays instant, and `publish` never loads ws or socket.io-client.
 /** Options every networked command takes (see target.ts). */
 const TARGET_VALUE_FLAGS = ['url', 'host', 'token', 'config', 'ca'];
 const TARGET_BOOLEAN_FLAGS = ['insecure', 'tls', 'json'];
 
-export const HELP = `Usage: streamhub <command> [options]
+/** The top-level help: the built-in commands, then each dialect's own (relay-publish…). */
+export function helpText(modules: readonly AnyDialectModule[] = DIALECT_MODULES): string {
+  const names = modules.filter((m) => m.cli).map((m) => m.name);
+  const own = Object.values(dialectCommands(modules)).map((c) => `  ${c.summary}`);
+  return `Usage: streamhub <command> [options]
 
 Commands:
   serve [--config <file>]          run StreamHub (the same as npm start)
   publish <dialect>:<name> [data]  publish a message through the operator HTTP API
-  subscribe <dialect>:<name>       print a channel's messages (match, nova, relay, elstat, spectra)
+  subscribe <dialect>:<name>       print a channel's messages (${names.join(', ')})
   status                           the node's status from the operator admin API, human-readable
-  relay-publish <channel> <key> [file]  push a file or standard input to a relay channel in chunks
-  relay-receive <channel> <key>    write a relay channel to --out <file> or standard output
+${own.join('\n')}
   help [command]                   help for one command
 
 Common options:
@@ -35,17 +40,28 @@ Common options:
 
 Exit codes: 0 ok; 1 the server was unreachable, refused or failed; 2 usage or configuration error;
 3 unauthorized (wrong token, or the admin API is disabled); 4 not found.`;
+}
 
-const COMMAND_HELP: Record<string, string> = {
-  serve: SERVE_HELP,
-  publish: PUBLISH_HELP,
-  subscribe: SUBSCRIBE_HELP,
-  status: STATUS_HELP,
-  'relay-publish': RELAY_PUBLISH_HELP,
-  'relay-receive': RELAY_RECEIVE_HELP,
-};
-const VALUE_FLAGS = [...TARGET_VALUE_FLAGS, 'count', 'timeout', 'jwt', 'key', 'stream-url', 'chunk-size', 'out'];
-const BOOLEAN_FLAGS = [...TARGET_BOOLEAN_FLAGS, 'text', 'base64', 'raw', 'probe'];
+/** The dialects' own commands by name (`DialectCli.commands`). */
+function dialectCommands(modules: readonly AnyDialectModule[]): Record<string, DialectCommand> {
+  return Object.assign({}, ...modules.map((m) => m.cli?.commands ?? {})) as Record<string, DialectCommand>;
+}
+
+function commandHelp(modules: readonly AnyDialectModule[]): Record<string, string> {
+  const own = Object.fromEntries(Object.entries(dialectCommands(modules)).map(([name, c]) => [name, c.help]));
+  return { serve: SERVE_HELP, publish: PUBLISH_HELP, subscribe: subscribeHelp(modules), status: STATUS_HELP, ...own };
+}
+
+/** Value and boolean flags: the common ones, the built-in commands', and every dialect's. */
+function flagsOf(modules: readonly AnyDialectModule[]): { value: string[]; boolean: string[] } {
+  const clis = modules.flatMap((m) => (m.cli ? [m.cli] : []));
+  const commands = Object.values(dialectCommands(modules));
+  const subscribeFlags = clis.flatMap((c) => c.subscribeFlags ?? []);
+  return {
+    value: [...TARGET_VALUE_FLAGS, 'count', 'timeout', 'stream-url', ...subscribeFlags.filter((f) => f.value).map((f) => f.flag), ...commands.flatMap((c) => c.valueFlags ?? [])],
+    boolean: [...TARGET_BOOLEAN_FLAGS, 'text', 'base64', ...subscribeFlags.filter((f) => !f.value).map((f) => f.flag), ...commands.flatMap((c) => c.booleanFlags ?? [])],
+  };
+}
 
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -61,8 +77,11 @@ export interface CliIo {
 }
 
 /** Runs one command; resolves with the exit code (`serve` never resolves while the server runs). */
-export async function runCli(argv: readonly string[], cli: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], cli: CliIo, modules: readonly AnyDialectModule[] = DIALECT_MODULES): Promise<number> {
   const [command, ...rest] = argv;
+  const HELP = helpText(modules);
+  const COMMAND_HELP = commandHelp(modules);
+  const own = dialectCommands(modules);
   try {
     if (command === undefined || command === '--help' || command === '-h') {
       if (command === undefined) {
@@ -87,7 +106,8 @@ export async function runCli(argv: readonly string[], cli: CliIo): Promise<numbe
       return Exit.ok;
     }
     if (!COMMAND_HELP[command]) throw new CliError(`unknown command "${command}" (see streamhub --help)`, Exit.usage);
-    const args = parseArgs(rest, VALUE_FLAGS, BOOLEAN_FLAGS);
+    const flags = flagsOf(modules);
+    const args = parseArgs(rest, flags.value, flags.boolean);
     if (args.flags.has('help')) {
       cli.stdout(COMMAND_HELP[command]!);
       return Exit.ok;
@@ -97,18 +117,16 @@ export async function runCli(argv: readonly string[], cli: CliIo): Promise<numbe
       case 'publish':
         await (await import('./publish.js')).publish(args, target, cli.readStdin, cli.stdout);
         return Exit.ok;
-      case 'relay-publish':
-      case 'relay-receive': {
-        const relay = await import('./relay.js');
-        const io = { stdin: cli.stdinStream ?? process.stdin, stdout: cli.stdoutStream ?? process.stdout, line: cli.stdout, note: cli.stderr };
-        await (command === 'relay-publish' ? relay.relayPublish : relay.relayReceive)(args, target, io, cli.signal);
-        return Exit.ok;
-      }
       case 'status':
         return (await (await import('./status.js')).status(args, target, cli.stdout)) ? Exit.ok : Exit.failure;
-      default:
-        await (await import('./subscribe.js')).subscribe(args, target, { line: cli.stdout, raw: cli.rawStdout, note: cli.stderr }, cli.signal);
+      case 'subscribe':
+        await (await import('./subscribe.js')).subscribe(args, target, { line: cli.stdout, raw: cli.rawStdout, note: cli.stderr }, cli.signal, modules);
         return Exit.ok;
+      default: {
+        const io = { stdin: cli.stdinStream ?? process.stdin, stdout: cli.stdoutStream ?? process.stdout, line: cli.stdout, note: cli.stderr };
+        await own[command]!.run(args, target, io, cli.signal);
+        return Exit.ok;
+      }
     }
   } catch (err) {
     if (err instanceof CliError) {

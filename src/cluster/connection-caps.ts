@@ -1,32 +1,28 @@
 /**
  * Per-IP and total connection caps counted cluster-wide (issue #7; seed 000: "Total cap: 5000
- * concurrent subscribers per origin"). Same shape as `ConnectionLimiter`, so a dialect takes
- * either. A decision is local and synchronous: this node's exact counts plus the other nodes'
- * at the last sync, so across nodes the caps can be overshot by what the other nodes admitted
- * within one `syncIntervalMs` (documented in docs/cluster.md).
+ * concurrent subscribers per origin"): the Redis `limiter(name, caps)` port. A decision is local
+ * and synchronous: this node's exact counts plus the other nodes' at the last sync, so across
+ * nodes the caps can be overshot by what the other nodes admitted within one `syncIntervalMs`
+ * (documented in docs/cluster.md).
  */
-import { capKey } from '../dialects/shared/client-ip.js';
-import type { CapExceeded } from '../dialects/shared/connection-limiter.js';
+import { DEFAULT_IPV6_CAP_PREFIX } from '../coordination/caps-request.js';
+import type { CapExceeded, CapsRequest, ConnectionSlots } from '../coordination/ports.js';
+import { capKey } from '../net/client-ip.js';
 import type { NodeTable } from './node-table.js';
 
 const TOTAL = 't';
 
-export class ClusterConnectionLimiter {
+export class ClusterConnectionLimiter implements ConnectionSlots {
   readonly #table: NodeTable;
+  readonly #caps: CapsRequest;
 
-  constructor(
-    table: NodeTable,
-    readonly perIpMax: number,
-    readonly totalMax: number,
-    readonly isExempt: (ip: string) => boolean = () => false,
-    /** Counted as `ConnectionLimiter` counts: an IPv6 client by its /N network (`server.ipv6CapPrefix`). */
-    readonly ipv6CapPrefix = 64,
-  ) {
+  constructor(table: NodeTable, caps: CapsRequest) {
     this.#table = table;
+    this.#caps = caps;
   }
 
   #ipKey(address: string): string {
-    return `i:${capKey(address, this.ipv6CapPrefix)}`;
+    return `i:${capKey(address, this.#caps.ipv6CapPrefix ?? DEFAULT_IPV6_CAP_PREFIX)}`;
   }
 
   /** Cluster-wide total (as of the last sync for the other nodes). */
@@ -39,8 +35,10 @@ export class ClusterConnectionLimiter {
   }
 
   tryAcquire(address: string): { release: () => void } | { refused: CapExceeded } {
-    if (this.#table.sum(TOTAL) >= this.totalMax) return { refused: 'total' };
-    if (this.#table.sum(this.#ipKey(address)) >= this.perIpMax && !this.isExempt(address)) return { refused: 'per_ip' };
+    const { perIpMax, totalMax, isExempt } = this.#caps;
+    if (this.#table.sum(TOTAL) >= totalMax) return { refused: 'total' };
+    // The allow-list is checked on the full address; the count is kept per network.
+    if (this.#table.sum(this.#ipKey(address)) >= perIpMax && !isExempt?.(address)) return { refused: 'per_ip' };
     this.#table.adjust(TOTAL, 1);
     this.#table.adjust(this.#ipKey(address), 1);
     let released = false;

@@ -1,42 +1,32 @@
 /**
- * Redis-backed coordination for a cluster of StreamHub nodes (issue #7, DESIGN.md § Scale-out),
- * next to the RedisBroker: relay's one-publisher-per-channel lease, the elstat prober's
- * once-per-cluster lease, cluster-wide connection caps and nova's summed viewer counts. Dialects
- * only see their own small interfaces; the server passes these implementations in when
- * `server.redisUrl` is set. See docs/cluster.md.
+ * Redis-backed coordination for a cluster of StreamHub nodes (issue #7, issue 16 item 2,
+ * DESIGN.md § Scale-out): the `CoordinationPorts` on one ioredis connection of its own, apart
+ * from the broker's. A limiter by name, a lease by role, a claim table by name and a counter table
+ * by name; the names are the dialects' own and this folder knows none of them. Keys: see
+ * docs/cluster.md "Coordination keys". src/coordination/index.ts picks this engine when
+ * `server.redisUrl` is set.
  */
+import { sameCaps } from '../coordination/caps-request.js';
+import type { CapsRequest, Coordination, CoordinationPorts } from '../coordination/ports.js';
 import type { Logger } from '../core/index.js';
+import { RedisClaimTable } from './claim-table.js';
 import { ClusterConnectionLimiter } from './connection-caps.js';
+import { RedisCounterTable } from './counter-table.js';
 import { RedisLeadership } from './leadership.js';
 import { NodeTable } from './node-table.js';
-import { RedisPublisherRegistry } from './publisher-registry.js';
 import { clusterSettings, createRedisClient, type ClusterOptions, type ClusterSettings } from './redis-client.js';
-import { ClusterViewerCounts } from './viewer-counts.js';
 
-export { CLUSTER_DEFAULTS, type ClusterOptions } from './redis-client.js';
-export { clusterDialectDeps, type ClusterDialectDeps } from './dialect-deps.js';
-export { ClusterConnectionLimiter, ClusterViewerCounts, NodeTable, RedisLeadership, RedisPublisherRegistry };
+export { CLUSTER_DEFAULTS, type ClusterOptions, type ClusterTuning } from './redis-client.js';
+export { ClusterConnectionLimiter, NodeTable, RedisClaimTable, RedisCounterTable, RedisLeadership };
 
-export interface ClusterServices {
+/** The Redis engine: the ports, plus what tests and the operator may read about this node. */
+export interface ClusterCoordination extends Coordination {
   readonly nodeId: string;
+  /** The settings in force, without the URL (it may carry a password). */
   readonly settings: Omit<ClusterSettings, 'url'>;
-  /** relay: `createRelayDialect(ctx, options, { registry })`. */
-  readonly relayRegistry: RedisPublisherRegistry;
-  /** elstat: `createElstatDialect(ctx, options, { proberLeader: () => proberLeadership.isLeader() })`. Competes from its first use. */
-  readonly proberLeadership: RedisLeadership;
-  /** nova: `createNovaDialect(ctx, options, { viewerCounts })`. Syncs from its first use. */
-  readonly viewerCounts: ClusterViewerCounts;
-  /** A cluster-wide limiter for `dialect` (one per dialect; the same call twice returns the same one). */
-  limiter(dialect: string, perIpMax: number, totalMax: number, isExempt?: (ip: string) => boolean): ClusterConnectionLimiter;
-  /** Resolves once the coordination connection is ready (first connect); optional for callers. */
-  ready(): Promise<void>;
-  /** `ok` is false while the coordination connection is down (for /healthz). */
-  health(): { ok: boolean; detail: string };
-  /** Releases leases, deletes this node's counters, closes the connection. Idempotent. */
-  close(): Promise<void>;
 }
 
-export function createClusterServices(options: ClusterOptions, log: Logger): ClusterServices {
+export function createClusterCoordination(options: ClusterOptions, log: Logger): ClusterCoordination {
   const settings = clusterSettings(options);
   const redis = createRedisClient(settings, log);
   const { keyPrefix, nodeId, leaseTtlMs, syncIntervalMs, nodeTtlMs } = settings;
@@ -54,42 +44,59 @@ export function createClusterServices(options: ClusterOptions, log: Logger): Clu
     whenReady(() => t.start());
     return t;
   };
-  const relayRegistry = new RedisPublisherRegistry(redis, { keyPrefix, leaseTtlMs });
-  let proberLeadership: RedisLeadership | null = null;
-  let viewerCounts: ClusterViewerCounts | null = null;
-  const limiters = new Map<string, ClusterConnectionLimiter>();
+  const limiters = new Map<string, { slots: ClusterConnectionLimiter; caps: CapsRequest }>();
+  const leases = new Map<string, RedisLeadership>();
+  const claimTables = new Map<string, RedisClaimTable>();
+  const counterTables = new Map<string, RedisCounterTable>();
+  const ports: CoordinationPorts = {
+    limiter(name, caps) {
+      const known = limiters.get(name);
+      if (known) return sameCaps(name, known.caps, caps), known.slots;
+      // Keys `<prefix>caps:<name>:…`, as before the ports (docs/cluster.md): nothing to migrate.
+      const slots = new ClusterConnectionLimiter(table(`caps:${name}`), caps);
+      limiters.set(name, { slots, caps });
+      return slots;
+    },
+    lease(role) {
+      let lease = leases.get(role);
+      if (!lease) {
+        const competing = new RedisLeadership(redis, { keyPrefix, role, nodeId, leaseTtlMs, log });
+        whenReady(() => competing.start());
+        leases.set(role, (lease = competing));
+      }
+      return lease;
+    },
+    claims(name) {
+      let claims = claimTables.get(name);
+      if (!claims) claimTables.set(name, (claims = new RedisClaimTable(redis, { keyPrefix, name, leaseTtlMs })));
+      return claims;
+    },
+    counters(name) {
+      let counters = counterTables.get(name);
+      if (!counters) counterTables.set(name, (counters = new RedisCounterTable(table(name))));
+      return counters;
+    },
+  };
   let closing: Promise<void> | null = null;
   const { url: _url, ...visible } = settings; // the URL may carry a password: never exposed
   return {
     nodeId,
     settings: visible,
-    relayRegistry,
-    get proberLeadership() {
-      if (!proberLeadership) {
-        const leadership = new RedisLeadership(redis, { keyPrefix, role: 'elstat-prober', nodeId, leaseTtlMs, log });
-        whenReady(() => leadership.start());
-        proberLeadership = leadership;
-      }
-      return proberLeadership;
-    },
-    get viewerCounts() {
-      viewerCounts ??= new ClusterViewerCounts(table('nova-viewers'));
-      return viewerCounts;
-    },
-    limiter(dialect, perIpMax, totalMax, isExempt) {
-      let limiter = limiters.get(dialect);
-      if (!limiter) limiters.set(dialect, (limiter = new ClusterConnectionLimiter(table(`caps:${dialect}`), perIpMax, totalMax, isExempt, settings.ipv6CapPrefix)));
-      return limiter;
-    },
+    ports,
     ready,
     health() {
+      if (closed) return { ok: false, detail: 'cluster coordination closed' };
       const ok = redis.status === 'ready';
       return { ok, detail: ok ? `cluster node ${nodeId}` : `cluster redis ${redis.status}` };
     },
     close() {
       closing ??= (async () => {
         closed = true;
-        await Promise.all([relayRegistry.close(), proberLeadership?.stop(), ...tables.map((t) => t.stop())]);
+        await Promise.all([
+          ...[...claimTables.values()].map((c) => c.close()),
+          ...[...leases.values()].map((l) => l.stop()),
+          ...tables.map((t) => t.stop()),
+        ]);
         redis.disconnect();
       })();
       return closing;

@@ -1,15 +1,16 @@
 /**
- * "Once per cluster" work (the elstat prober, issue #7): every node tries to take the lease
- * `<prefix>leader:<role>` every ttl/3; the holder renews it. When the holder dies its lease
- * expires after `leaseTtlMs` and the next node to try takes over. `isLeader()` is synchronous so
- * the work loop can ask it before every round.
+ * "Once per cluster" work by role (issue #7; the Redis `lease(role)` port): every node tries to
+ * take the lease `<prefix>leader:<role>` every ttl/3; the holder renews it. When the holder dies
+ * its lease expires after `leaseTtlMs` and the next node to try takes over. `held()` is
+ * synchronous so a work loop can ask it before every round.
  */
-import type { Redis } from 'ioredis';
+import type { CoordinationRedis } from './redis-client.js';
+import type { Lease } from '../coordination/ports.js';
 import type { Logger } from '../core/index.js';
 import { HeldLease } from './lease.js';
 
-export class RedisLeadership {
-  readonly #redis: Redis;
+export class RedisLeadership implements Lease {
+  readonly #redis: CoordinationRedis;
   readonly #key: string;
   readonly #nodeId: string;
   readonly #ttlMs: number;
@@ -19,7 +20,7 @@ export class RedisLeadership {
   #trying = false;
   #elections = 0;
 
-  constructor(redis: Redis, options: { keyPrefix: string; role: string; nodeId: string; leaseTtlMs: number; log: Logger }) {
+  constructor(redis: CoordinationRedis, options: { keyPrefix: string; role: string; nodeId: string; leaseTtlMs: number; log: Logger }) {
     this.#redis = redis;
     this.#key = `${options.keyPrefix}leader:${options.role}`;
     this.#nodeId = options.nodeId;
@@ -28,7 +29,7 @@ export class RedisLeadership {
   }
 
   /** True while this node holds the lease. */
-  isLeader(): boolean {
+  held(): boolean {
     return this.#lease?.held ?? false;
   }
 
@@ -55,7 +56,7 @@ export class RedisLeadership {
   }
 
   async #tryTake(): Promise<void> {
-    if (this.#trying || this.isLeader() || !this.#timer) return;
+    if (this.#trying || this.held() || !this.#timer) return;
     this.#trying = true;
     try {
       const lease = await HeldLease.acquire(this.#redis, this.#key, this.#nodeId, this.#ttlMs);

@@ -4,10 +4,10 @@
  * another value (the key expired and someone else took it) or when no renewal succeeded for a
  * two thirds of the ttl (Redis unreachable: the key expires at the ttl and another node may take it), whichever comes first.
  */
-import type { Redis } from 'ioredis';
+import type { CoordinationRedis } from './redis-client.js';
 
 // A missing key is taken back: after Redis lost its data (a restart without persistence) nobody
-// else holds it, and giving the lease up would close a healthy relay publisher (issue 15 item 1).
+// else holds it, and giving the lease up would end a healthy claim's session (issue 15 item 1).
 const RENEW =
   "local v = redis.call('GET', KEYS[1]) " +
   "if v == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end " +
@@ -17,7 +17,7 @@ const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 
 /** A lease this node holds. */
 export class HeldLease {
-  readonly #redis: Redis;
+  readonly #redis: CoordinationRedis;
   readonly #key: string;
   readonly #value: string;
   readonly #ttlMs: number;
@@ -27,7 +27,7 @@ export class HeldLease {
   #over = false;
   #lost = false;
 
-  private constructor(redis: Redis, key: string, value: string, ttlMs: number) {
+  private constructor(redis: CoordinationRedis, key: string, value: string, ttlMs: number) {
     this.#redis = redis;
     this.#key = key;
     this.#value = value;
@@ -37,7 +37,7 @@ export class HeldLease {
   }
 
   /** Takes `key` for `value` when nobody holds it; null when someone does. Rejects when Redis is unreachable. */
-  static async acquire(redis: Redis, key: string, value: string, ttlMs: number): Promise<HeldLease | null> {
+  static async acquire(redis: CoordinationRedis, key: string, value: string, ttlMs: number): Promise<HeldLease | null> {
     const ok = await redis.set(key, value, 'PX', ttlMs, 'NX');
     return ok === 'OK' ? new HeldLease(redis, key, value, ttlMs) : null;
   }

@@ -1,13 +1,22 @@
 /**
  * Counts summed across nodes, with node-scoped entries that vanish when their node dies
- * (issue #7: cluster-wide caps, nova viewer counts). Each node owns one hash
+ * (issue #7: cluster-wide caps, counter tables). Each node owns one hash
  * `<prefix><table>:n:<nodeId>` (its counts, plus a `_` liveness field) with a TTL of
  * `nodeTtlMs`, rewritten every `syncIntervalMs`; the set `<prefix><table>:nodes` lists the
  * nodes. A node that stops writing (SIGKILL) expires, and the others drop it from the set.
  * Reads are local and synchronous: the other nodes' sums are at most one sync old.
+ *
+ * On a Redis Cluster the table's keys share the hash tag `{<table>}`: `<prefix>{<table>}:n:<nodeId>`
+ * and `<prefix>{<table>}:nodes`, so the MULTI and the pipelined reads below name one slot (they
+ * would fail with CROSSSLOT otherwise), and CLIENT LIST asks the master of that slot, the Redis
+ * every live node writes this table to. On one Redis the keys stay as they were (docs/cluster.md
+ * "Redis Cluster": nothing to migrate).
  */
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import { keySlot } from '../util/redis-cluster-slot.js';
+import type { CoordinationRedis } from './redis-client.js';
 import type { Logger } from '../core/index.js';
+import { ErrorCode, StreamHubError } from '../errors.js';
 
 export interface NodeTableOptions {
   readonly keyPrefix: string;
@@ -22,8 +31,10 @@ export interface NodeTableOptions {
 export const nodeConnectionName = (nodeId: string) => `streamhub-cluster:${nodeId}`;
 
 export class NodeTable {
-  readonly #redis: Redis;
+  readonly #redis: CoordinationRedis;
   readonly #o: NodeTableOptions;
+  /** `<prefix><table>` on one Redis, `<prefix>{<table>}` on a Redis Cluster (one slot per table). */
+  readonly #base: string;
   readonly #local = new Map<string, number>();
   #others = new Map<string, number>();
   /** Own counts as written plus the live others' as read, at the last sync: one consistent sum. */
@@ -40,9 +51,10 @@ export class NodeTable {
   #syncs = 0;
   #failures = 0;
 
-  constructor(redis: Redis, options: NodeTableOptions) {
+  constructor(redis: CoordinationRedis, options: NodeTableOptions) {
     this.#redis = redis;
     this.#o = options;
+    this.#base = redis instanceof Cluster ? `${options.keyPrefix}{${options.table}}` : `${options.keyPrefix}${options.table}`;
   }
 
   /** Writes and reads now, then every `syncIntervalMs`. Idempotent. */
@@ -85,7 +97,7 @@ export class NodeTable {
 
   /**
    * The sum as of the last sync: this node's counts as it wrote them plus the live other nodes' as
-   * it read them in the same round. It never holds a viewer twice when one moves from a dead node
+   * it read them in the same round. It never holds a unit twice when one moves from a dead node
    * (issue 15 item 5: read together with `sum`, a dead node's stale count plus the newcomers here
    * showed 40 viewers for 30); it lags a local change by one `requestSync`.
    */
@@ -183,10 +195,10 @@ export class NodeTable {
   async #connectedNodes(): Promise<Set<string> | null> {
     if (!this.#canListClients) return null;
     try {
-      const list = String(await this.#redis.call('CLIENT', 'LIST', 'TYPE', 'normal'));
+      const list = await this.#clientList();
       const prefix = nodeConnectionName('');
       const ids = new Set<string>();
-      for (const match of list.matchAll(/(?:^| )name=(\S*)/gm)) if (match[1]!.startsWith(prefix)) ids.add(match[1]!.slice(prefix.length));
+      for (const found of list.matchAll(/(?:^| )name=(\S*)/gm)) if (found[1]!.startsWith(prefix)) ids.add(found[1]!.slice(prefix.length));
       return ids;
     } catch (err) {
       if (/NOPERM|unknown command/i.test((err as Error).message)) {
@@ -197,15 +209,26 @@ export class NodeTable {
     }
   }
 
+  /** CLIENT LIST of the Redis that holds this table: on a Cluster, the master of the table's slot. */
+  async #clientList(): Promise<string> {
+    const redis = this.#redis;
+    if (!(redis instanceof Cluster)) return String(await redis.call('CLIENT', 'LIST', 'TYPE', 'normal'));
+    const owner = redis.slots[keySlot(this.#nodes())]?.[0];
+    const node = owner === undefined ? undefined : redis.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
+    // Slot map not known yet (or mid-failover): unknown this round, so the TTL decides.
+    if (!node) throw new StreamHubError(ErrorCode.coordination, 'cluster: no connection to the master of the table slot');
+    return String(await node.call('CLIENT', 'LIST', 'TYPE', 'normal'));
+  }
+
   #own(): string {
     return this.#key(this.#o.nodeId);
   }
 
   #key(nodeId: string): string {
-    return `${this.#o.keyPrefix}${this.#o.table}:n:${nodeId}`;
+    return `${this.#base}:n:${nodeId}`;
   }
 
   #nodes(): string {
-    return `${this.#o.keyPrefix}${this.#o.table}:nodes`;
+    return `${this.#base}:nodes`;
   }
 }

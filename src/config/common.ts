@@ -40,7 +40,7 @@ export function queueSchema(defaults: {
 }
 
 /**
- * The per-node budget of an HTTP publish API (issue 15 item 2, src/dialects/shared/request-budget.ts):
+ * The per-node budget of an HTTP publish API (issue 15 item 2, src/net/request-budget.ts):
  * requests over it wait (bounded), then get 503 with `Retry-After`.
  */
 export function requestBudgetSchema(defaults: { maxBytes: number; maxCount: number; maxWaiting: number; maxWaitMs: number }) {

@@ -5,25 +5,30 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DIALECT_MODULES, type AnyDialectModule } from '../dialects/index.js';
 import type { EnvBinding } from './common.js';
-import { elstatEnv, elstatSchema } from './elstat.js';
-import { matchEnv, matchSchema } from './match.js';
-import { novaEnv, novaSchema } from './nova.js';
-import { relayEnv, relaySchema } from './relay.js';
 import { operatorSchema, serverEnv, serverSchema } from './server.js';
-import { spectraEnv, spectraSchema } from './spectra.js';
+import { ErrorCode, StreamHubError } from '../errors.js';
 
-export const configSchema = z
-  .object({
-    server: serverSchema,
-    operator: operatorSchema,
-    match: matchSchema,
-    nova: novaSchema,
-    relay: relaySchema,
-    spectra: spectraSchema,
-    elstat: elstatSchema,
-  })
-  .strict();
+type Registry = typeof DIALECT_MODULES;
+/** `config.<dialect>`: each dialect's own section, from its module (src/dialects/<name>/config.ts). */
+type DialectSections = { [M in Registry[number] as M['name']]: M['configSchema'] };
+
+/** The configuration schema for a list of dialect modules: `server`, `operator`, then one section per dialect. */
+export function configSchemaFor(modules: readonly AnyDialectModule[]) {
+  const sections = Object.fromEntries(modules.map((m) => [m.name, m.configSchema])) as DialectSections;
+  const names = new Set(modules.map((m) => m.name));
+  return z
+    .object({ server: serverSchema, operator: operatorSchema, ...sections })
+    .strict()
+    .superRefine((config, ctx) => {
+      for (const name of Object.keys(config.server.connectionRate.byDialect)) {
+        if (!names.has(name)) ctx.addIssue({ code: 'custom', path: ['server', 'connectionRate', 'byDialect', name], message: `no dialect named "${name}" (${[...names].join(', ')})` });
+      }
+    });
+}
+
+export const configSchema = configSchemaFor(DIALECT_MODULES);
 
 type DeepReadonly<T> = T extends (infer U)[]
   ? readonly DeepReadonly<U>[]
@@ -34,15 +39,19 @@ type DeepReadonly<T> = T extends (infer U)[]
 export type Config = DeepReadonly<z.output<typeof configSchema>>;
 export type ConfigInput = z.input<typeof configSchema>;
 
-/** Every environment variable StreamHub reads, canonical names first, then aliases. */
-export const ENV_BINDINGS: readonly EnvBinding[] = [...serverEnv, ...matchEnv, ...novaEnv, ...relayEnv, ...spectraEnv, ...elstatEnv];
+/** Every environment variable StreamHub reads for these dialects, canonical names first, then aliases. */
+export function envBindingsFor(modules: readonly AnyDialectModule[]): readonly EnvBinding[] {
+  return [...serverEnv, ...modules.flatMap((m) => m.env)];
+}
 
-export class ConfigError extends Error {
-  readonly code = 'ERR_CONFIG';
+export const ENV_BINDINGS: readonly EnvBinding[] = envBindingsFor(DIALECT_MODULES);
+
+export class ConfigError extends StreamHubError {
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(ErrorCode.config, `invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.problems = problems;
+    this.name = 'ConfigError';
   }
 }
 
@@ -51,6 +60,8 @@ export interface ConfigSources {
   readonly argv?: readonly string[];
   /** An object to start from instead of a file (tests). */
   readonly base?: unknown;
+  /** The dialects whose sections are read (default: the registry; tests add a test-only dialect). */
+  readonly modules?: readonly AnyDialectModule[];
 }
 
 /** The config file path: `--config <path>` / `--config=<path>`, else STREAMHUB_CONFIG. */
@@ -79,7 +90,8 @@ export function parseConfig(sources: ConfigSources = {}): Config {
   const tree = structuredClone(base ?? {}) as Record<string, unknown>;
   if (typeof tree !== 'object' || Array.isArray(tree)) problems.push('config file: the top level must be an object');
   const applied = new Set<string>();
-  for (const binding of ENV_BINDINGS) {
+  const modules = sources.modules ?? DIALECT_MODULES;
+  for (const binding of modules === DIALECT_MODULES ? ENV_BINDINGS : envBindingsFor(modules)) {
     const raw = env[binding.name];
     if (raw === undefined || raw === '') continue;
     if (binding.aliasOf && env[binding.aliasOf] !== undefined && env[binding.aliasOf] !== '') continue;
@@ -92,7 +104,7 @@ export function parseConfig(sources: ConfigSources = {}): Config {
     setPath(tree, binding.path, value);
     applied.add(binding.path);
   }
-  const result = configSchema.safeParse(tree);
+  const result = (modules === DIALECT_MODULES ? configSchema : configSchemaFor(modules)).safeParse(tree);
   if (!result.success) {
     for (const issue of result.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
@@ -110,7 +122,7 @@ function convert(binding: EnvBinding, raw: string): unknown {
     case 'int':
     case 'seconds-to-ms':
     case 'mib-to-bytes': {
-      if (!/^-?\d+$/.test(text)) return new Error(`expected a whole number, got "${raw}"`);
+      if (!/^-?\d+$/.test(text)) return new StreamHubError(ErrorCode.config, `expected a whole number, got "${raw}"`);
       const n = Number(text);
       if (binding.type === 'seconds-to-ms') return n * 1000;
       if (binding.type === 'mib-to-bytes') return n * 1024 * 1024;
@@ -118,12 +130,12 @@ function convert(binding: EnvBinding, raw: string): unknown {
     }
     case 'number': {
       const n = Number(text);
-      return Number.isFinite(n) ? n : new Error(`expected a number, got "${raw}"`);
+      return Number.isFinite(n) ? n : new StreamHubError(ErrorCode.config, `expected a number, got "${raw}"`);
     }
     case 'bool':
       if (/^(1|true|yes|on)$/i.test(text)) return true;
       if (/^(0|false|no|off)$/i.test(text)) return false;
-      return new Error(`expected true or false, got "${raw}"`);
+      return new StreamHubError(ErrorCode.config, `expected true or false, got "${raw}"`);
     case 'list':
       return text
         .split(',')

@@ -9,8 +9,19 @@ export const serverSchema = z
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     /** `auto`: readable lines and a start-up banner on a terminal, JSON lines otherwise; `json` / `pretty` force one. */
     logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
-    /** Redis URL; when set the Redis broker replaces the embedded memory broker. */
+    /**
+     * Redis URL; when set the Redis broker replaces the embedded memory broker, and cluster
+     * coordination (leases, caps, counter tables) uses this Redis. A Redis Cluster (7.0+) is
+     * named by the scheme: `redis+cluster://host:port[?seeds=host:port,…]` (docs/cluster.md §8).
+     */
     redisUrl: z.string().url().nullable().default(null),
+    /**
+     * Past one Redis (issue 17): the broker spreads channels over these Redis (or Valkey/KeyDB)
+     * servers by a jump consistent hash of the channel name; every node must list the same URLs in
+     * the same order. Empty: the broker is `redisUrl`'s. Coordination stays on `redisUrl` (or the
+     * first shard when `redisUrl` is null). docs/cluster.md "Shards".
+     */
+    redisShardUrls: z.array(z.string().url()).max(256).default([]),
     /**
      * Idempotency keys (issue 15 item 3): a producer-assigned message id is remembered per channel
      * by the broker (cluster-wide with Redis) for this long; a repeat inside it is not published again.
@@ -64,8 +75,9 @@ export const serverSchema = z
     /** Run the demo producers (`npm start`). */
     demo: z.boolean().default(true),
     /**
-     * Multi-core mode: this many worker processes share every listener (node:cluster) and share
-     * channels through the Redis broker, so `redisUrl` is required above 1. 1 = a single process.
+     * Multi-core mode: this many worker processes share every listener (node:cluster). They share
+     * channels through the Redis broker when `redisUrl` is set, else through the primary process,
+     * which is then their broker (embedded multi-core mode, src/brokers/ipc/). 1 = a single process.
      */
     workers: z.number().int().min(1).max(256).default(1),
     /** A worker that dies is restarted after this delay (doubling up to 30 s while it keeps dying). */
@@ -110,23 +122,18 @@ export const serverSchema = z
          * back when the Nth token is due, so a storm is spread over the refill, up to this bound.
          */
         retryAfterMaxSeconds: positiveInt.max(3_600).default(30),
-        /** Optional tighter bucket per dialect (`{"nova":{"perSecond":200,"burst":400}}`), taken besides the node's. */
+        /**
+         * Optional tighter bucket per dialect (`{"nova":{"perSecond":200,"burst":400}}`), taken
+         * besides the node's. Keys must name a dialect (checked in config/index.ts against the registry).
+         */
         byDialect: z
-          .partialRecord(
-            z.enum(['match', 'nova', 'relay', 'spectra', 'elstat']),
-            z.object({ perSecond: positiveInt.max(1_000_000), burst: positiveInt.max(1_000_000) }).strict(),
-          )
+          .record(z.string(), z.object({ perSecond: positiveInt.max(1_000_000), burst: positiveInt.max(1_000_000) }).strict().optional())
           .default({}),
       })
       .strict()
       .prefault({}),
   })
   .strict()
-  .superRefine((server, ctx) => {
-    if (server.workers > 1 && !server.redisUrl) {
-      ctx.addIssue({ code: 'custom', path: ['workers'], message: 'workers > 1 needs server.redisUrl (STREAMHUB_REDIS_URL): workers share channels through Redis' });
-    }
-  })
   .prefault({});
 
 /**
@@ -182,6 +189,7 @@ export const serverEnv: EnvBinding[] = [
   { name: 'STREAMHUB_LOG_LEVEL', path: 'server.logLevel', type: 'string' },
   { name: 'STREAMHUB_LOG_FORMAT', path: 'server.logFormat', type: 'string', doc: 'auto, json or pretty' },
   { name: 'STREAMHUB_REDIS_URL', path: 'server.redisUrl', type: 'nullable-string' },
+  { name: 'STREAMHUB_REDIS_SHARD_URLS', path: 'server.redisShardUrls', type: 'list', doc: 'comma-separated redis:// URLs, one per shard' },
   { name: 'STREAMHUB_SHUTDOWN_DEADLINE_MS', path: 'server.shutdownDeadlineMs', type: 'int' },
   { name: 'STREAMHUB_SHUTDOWN_DRAIN_WINDOW_MS', path: 'server.shutdownDrainWindowMs', type: 'int' },
   { name: 'STREAMHUB_HANDSHAKE_TIMEOUT_MS', path: 'server.handshakeTimeoutMs', type: 'int' },

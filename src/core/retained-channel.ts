@@ -1,4 +1,5 @@
 import { Deque } from './deque.js';
+import { replayOf, sinceInEpoch } from './replay-rule.js';
 import type { ChannelHistory, HistoryQuery, Message, RetentionPolicy, StreamPosition } from './types.js';
 
 /**
@@ -69,16 +70,19 @@ export class RetainedChannel {
 
   history(query: HistoryQuery = {}): ChannelHistory {
     const ring = this.#ring.toArray();
-    const oldestInRing = ring[0]?.offset ?? this.#offset + 1;
-    const pinned = this.#pinned.toArray().filter((m) => m.offset < oldestInRing);
-    const since = query.since && query.since.epoch === this.#epoch ? query.since.offset : undefined;
+    const since = sinceInEpoch(query, this.#epoch);
     let messages = since === undefined ? ring : ring.filter((m) => m.offset > since);
-    // Recovered: every message after `since` is still here (the ring starts right after it, or earlier).
-    const recovered = since !== undefined && (since >= this.#offset || oldestInRing <= since + 1);
     if (query.limit !== undefined && messages.length > query.limit) {
       messages = query.limit === 0 ? [] : messages.slice(messages.length - query.limit);
     }
-    return { top: this.top, snapshot: this.#snapshot, pinned, messages, recovered };
+    const state = {
+      epoch: this.#epoch,
+      top: this.#offset,
+      oldestInRing: ring[0]?.offset ?? this.#offset + 1,
+      snapshot: this.#snapshot,
+      pinned: this.#pinned.toArray(),
+    };
+    return replayOf(state, since, messages);
   }
 
   #append(msg: Message, policy: RetentionPolicy): void {

@@ -1,5 +1,6 @@
 import { Deque } from './deque.js';
 import type { BatchReceiver, ChannelBatch } from './fan-out.js';
+import { ErrorCode, StreamHubError } from './errors.js';
 import type {
   Clock,
   CloseReason,
@@ -58,6 +59,8 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
   #dropped = 0;
   #droppedUnreported = 0;
   #stallTimer: unknown = null;
+  /** `blocked` stall policy: the sink's pending bytes when the current stall period began. */
+  #stallMark = 0;
 
   constructor(host: SubscriberHost, sink: Sink, limits: QueueLimits) {
     this.id = sink.id;
@@ -84,7 +87,7 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
 
   async subscribe(channel: string, options: SubscribeOptions = {}): Promise<SubscribeResult> {
     if (this.#closed) return { position: null, recovered: false, replayed: 0 };
-    if (this.#states.has(channel)) throw new Error(`already subscribed to ${channel}`);
+    if (this.#states.has(channel)) throw new StreamHubError(ErrorCode.internal, `already subscribed to ${channel}`);
     // Register first, in this tick, so every live message from now on is held in `pending`.
     const state: ChannelState = { pending: [], lastOffset: 0, epoch: null };
     this.#states.set(channel, state);
@@ -104,7 +107,7 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
         for (const msg of replay.messages) this.#queue.push(msg);
         this.#host.scheduleFlush(this);
       } else if (!this.#hand(replay.messages)) {
-        this.#paused = true;
+        this.#block();
       }
     }
     for (const msg of held) this.push(msg);
@@ -136,7 +139,7 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
     ) {
       state.epoch = batch.epoch;
       state.lastOffset = batch.lastOffset;
-      if (!this.#hand(batch.messages)) this.#paused = true;
+      if (!this.#hand(batch.messages)) this.#block();
       return true;
     }
     for (const msg of batch.messages) this.push(msg);
@@ -168,6 +171,11 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
     else this.#clearStall();
   }
 
+  blocked(): void {
+    if (this.#closed || this.#paused) return;
+    this.#block();
+  }
+
   /** Hands everything queued to the sink in one batch. Called by the hub once per tick. */
   flush(): void {
     if (this.#closed || this.#paused || this.#queue.length === 0) return;
@@ -180,7 +188,7 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
     const batch = this.#queue.drain();
     this.#queuedBytes = 0;
     this.#clearStall();
-    if (!this.#hand(batch)) this.#paused = true;
+    if (!this.#hand(batch)) this.#block();
     this.#host.tally(this.sink.dialect, batch);
   }
 
@@ -230,7 +238,7 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
     // A writable sink never loses messages to a burst: a full queue is flushed early instead.
     if (!this.#paused && (this.#queue.length >= limits.maxMessages || this.#queuedBytes + size > limits.maxBytes)) this.flush();
     if (this.#closed) return;
-    while (this.#queue.length >= limits.maxMessages || (this.#queue.length > 0 && this.#queuedBytes + size > limits.maxBytes)) {
+    while (overBounds(limits, this.#queue.length + 1, this.#queuedBytes + size)) {
       if (limits.overflow === 'close') {
         this.#closeFor('overflow', limits.overflowClose);
         return;
@@ -287,10 +295,30 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
   }
 
   #armStall(): void {
-    if (this.#stallTimer !== null || this.#limits.stallTimeoutMs <= 0) return;
+    if (this.#stallTimer !== null || this.#limits.stallTimeoutMs <= 0 || this.#limits.stallFrom === 'blocked') return;
     this.#stallTimer = this.#host.clock.setTimeout(() => {
       this.#stallTimer = null;
       this.#closeFor('stall', this.#limits.stallClose);
+    }, this.#limits.stallTimeoutMs);
+  }
+
+  /** The sink is above its watermark: deliveries wait for `resume()`; under the `blocked` policy the stall clock starts. */
+  #block(): void {
+    this.#paused = true;
+    if (this.#closed || this.#stallTimer !== null || this.#limits.stallFrom !== 'blocked' || this.#limits.stallTimeoutMs <= 0) return;
+    this.#stallMark = this.sink.pendingBytes?.() ?? 0;
+    this.#armBlockedStall();
+  }
+
+  /** Closes a sink whose socket made no progress for a whole stall period; one that did gets another period. */
+  #armBlockedStall(): void {
+    this.#stallTimer = this.#host.clock.setTimeout(() => {
+      this.#stallTimer = null;
+      if (this.#closed || !this.#paused) return;
+      const pending = this.sink.pendingBytes?.() ?? this.#stallMark;
+      if (pending >= this.#stallMark) return this.#closeFor('stall', this.#limits.stallClose);
+      this.#stallMark = pending;
+      this.#armBlockedStall();
     }, this.#limits.stallTimeoutMs);
   }
 
@@ -304,6 +332,16 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
     this.#host.countClose(kind);
     this.detach(reason);
   }
+}
+
+/**
+ * The slow-consumer bound, decided here for every consumer, the hub's live queues and any buffer a
+ * dialect's transport keeps per connection (spectra's Engine.IO packets): true when a queue of
+ * `messages` messages and `bytes` bytes is past `limits`. A lone message may exceed `maxBytes`
+ * (it must still be deliverable).
+ */
+export function overBounds(limits: Pick<QueueLimits, 'maxMessages' | 'maxBytes'>, messages: number, bytes: number): boolean {
+  return messages > limits.maxMessages || (messages > 1 && bytes > limits.maxBytes);
 }
 
 /** States are superseded by newer ones of their channel; every other kind is an event that must not be coalesced away. */

@@ -180,7 +180,18 @@ export interface QueueLimits {
   readonly stallClose: CloseReason;
   /** Most live messages buffered per channel while its replay is being fetched; past it the subscriber is closed with `overflowClose`. */
   readonly maxPendingDuringReplay: number;
+  /**
+   * When the stall clock starts (default `overflow`):
+   * - `overflow`: once the queue has dropped a message; the subscriber is closed when it fires;
+   * - `blocked`: as soon as the sink is above its watermark (a delivery returned false, or
+   *   `Subscriber.blocked()`); when it fires the subscriber is closed only if the sink made no
+   *   progress over the whole period (`Sink.pendingBytes` did not shrink), else it starts again.
+   *   For a sink whose queue may never overflow but whose socket may stop being read (relay).
+   */
+  readonly stallFrom?: StallStart;
 }
+
+export type StallStart = 'overflow' | 'blocked';
 
 /** What a dialect session gives the hub. The dialect encodes and writes; the hub decides what and when. */
 export interface Sink {
@@ -194,6 +205,8 @@ export interface Sink {
   deliver(batch: readonly Message[]): boolean;
   /** Called when the drop-oldest policy discarded messages, before the next delivery. */
   dropped?(count: number): void;
+  /** Bytes written but not yet taken by the peer (the socket's buffer): the progress measure of the `blocked` stall policy. */
+  pendingBytes?(): number;
   /** Called exactly once, by the hub, when it gives up on this connection (overflow, stall, shutdown). */
   close(reason: CloseReason): void;
 }
@@ -229,6 +242,11 @@ export interface Subscriber {
   unsubscribe(channel: string): void;
   /** The sink drained below its low watermark; the hub resumes delivering. */
   resume(): void;
+  /**
+   * The sink wrote outside `deliver` (e.g. frames it held itself) and is now above its watermark:
+   * the hub stops delivering until `resume()`, and the stall policy runs as after a refused delivery.
+   */
+  blocked(): void;
   /** Removes the subscriber from every channel; with a reason, calls sink.close(reason) once. Idempotent. */
   detach(reason?: CloseReason): void;
   readonly channels: ReadonlySet<string>;

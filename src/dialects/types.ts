@@ -1,25 +1,13 @@
+import type { z } from 'zod';
+import type { EnvBinding } from '../config/common.js';
+import type { ParsedArgs } from '../cli/args.js';
+import type { CliStreams, SubscribeOutput } from '../cli/io.js';
+import type { Target } from '../cli/target.js';
+import type { CoordinationPorts } from '../coordination/ports.js';
 import type { Clock, CloseReason, Hub, IdSource, Logger } from '../core/index.js';
-import type { JsonBounds } from '../util/json-bounds.js';
-import type { ConnectionRateGate } from './shared/connection-rate.js';
+import type { ListenerAddress, ListenerSettings } from '../net/listener-settings.js';
 
-/** Listener settings shared by every dialect (from config.server). */
-export interface ListenerSettings {
-  readonly host: string;
-  readonly handshakeTimeoutMs: number;
-  readonly trustedProxies: readonly string[];
-  /** PEM contents, already read, when TLS is on. */
-  readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
-  /** Accept queue length of each listening socket (default 4096; the kernel caps it at net.core.somaxconn). */
-  readonly listenBacklog?: number;
-  /** `server.acceptPerIpMax` (default 512): TCP connections per client address and listener, counted from accept. */
-  readonly acceptPerIpMax?: number;
-  /** `server.ipv6CapPrefix` (default 64): per-IP caps count an IPv6 client as this prefix. */
-  readonly ipv6CapPrefix?: number;
-  /** Depth and size bounds of every JSON value taken from a client (`server.jsonMaxDepth`/`jsonMaxNodes`); default DEFAULT_JSON_BOUNDS. */
-  readonly jsonBounds?: JsonBounds;
-  /** This dialect's share of the node's new-connection rate (`server.connectionRate`); absent: no limit. */
-  readonly connectionRate?: ConnectionRateGate;
-}
+export type { ListenerAddress, ListenerSettings } from '../net/listener-settings.js';
 
 /** Everything a dialect may touch: no other dialect, no broker, no config object. */
 export interface DialectContext {
@@ -28,12 +16,39 @@ export interface DialectContext {
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly listener: ListenerSettings;
+  /** `server.demo`: the demo producers run (a dialect may issue demo credentials only then). Default false. */
+  readonly demo?: boolean;
 }
 
-export interface ListenerAddress {
-  /** Which of the dialect's listeners (`ws`, `ingest`, `output`, `status`, …). */
+/** What `streamhub subscribe` hands a dialect's client. */
+export interface CliSubscribeRequest {
+  /** The channel name after `<dialect>:`. */
   readonly name: string;
-  readonly port: number;
+  readonly args: ParsedArgs;
+  readonly target: Target;
+  readonly out: SubscribeOutput;
+  readonly signal: AbortSignal;
+}
+
+/** A command of a dialect's own (`streamhub relay-publish …`). */
+export interface DialectCommand {
+  /** One line for `streamhub --help`: usage and what it does. */
+  readonly summary: string;
+  readonly help: string;
+  /** Flags it reads besides the common ones. */
+  readonly valueFlags?: readonly string[];
+  readonly booleanFlags?: readonly string[];
+  run(args: ParsedArgs, target: Target, io: CliStreams, signal: AbortSignal): Promise<void>;
+}
+
+/** The CLI surface of one dialect (src/cli runs it; loaded on use). */
+export interface DialectCli {
+  /** The `subscribe` help line: channel form, transport, path and port. */
+  readonly subscribeHelp: string;
+  /** Flags `subscribe` reads for this dialect, with their help lines. */
+  readonly subscribeFlags?: readonly { readonly flag: string; readonly value: boolean; readonly help: string }[];
+  subscribe(request: CliSubscribeRequest): Promise<void>;
+  readonly commands?: Readonly<Record<string, DialectCommand>>;
 }
 
 /** Counters every dialect reports; dialects may add their own numbers. */
@@ -56,5 +71,67 @@ export interface Dialect {
   close(reason: CloseReason, deadlineMs: number, drainWindowMs?: number): Promise<void>;
 }
 
-/** Producers and control planes that publish into a dialect's channels get this from the dialect. */
-export type DialectFactory<Options> = (ctx: DialectContext, options: Options) => Dialect;
+/** What the server hands a dialect's demo producer (`npm start`; DESIGN.md: demo ids). */
+export interface DemoEnvironment {
+  /** Every bound listener by dialect name (elstat probes the others' first listener). */
+  readonly addresses: Readonly<Record<string, readonly ListenerAddress[]>>;
+  /** `server.tls` is on: the listeners speak https/wss. */
+  readonly tls: boolean;
+  /** Folder of the shipped fixtures (`data/`). */
+  readonly dataDir: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/** What the start-up banner needs to print a dialect's URLs. */
+export interface BannerView {
+  /** Host to put in URLs (`localhost` for a wildcard bind). */
+  readonly host: string;
+  readonly tls: boolean;
+  /** This dialect's bound listeners. */
+  readonly addresses: readonly ListenerAddress[];
+  /** The demo producers run. */
+  readonly demo: boolean;
+}
+
+/**
+ * One dialect as the rest of StreamHub sees it (issue 16, DESIGN.md: one folder per dialect, one
+ * line to add it). `src/dialects/index.ts` lists these; config, server, demos, CLI, banner, docs
+ * and tests iterate over that list and never name a dialect. Everything heavy (the factory, the
+ * demo producers, the CLI client) is loaded on use, so reading the configuration stays cheap.
+ */
+export interface DialectModule<Name extends string = string, Schema extends z.ZodType = z.ZodType, Instance extends Dialect = Dialect> {
+  readonly name: Name;
+  /** The `<name>` section of the configuration, with a default for every field (`enabled` among them). */
+  readonly configSchema: Schema;
+  /** Environment variables that override settings of this section (paths start with `<name>.`). */
+  readonly env: readonly EnvBinding[];
+  /** The settings of its section that are listening ports (`port`, or spectra's three): tests set them to 0. */
+  readonly portSettings: readonly string[];
+  /** Whether the section enables the dialect. */
+  enabled(options: z.output<Schema>): boolean;
+  /** The per-IP caps this dialect enforces, so the node's accept guard (`server.acceptPerIpMax`) never refuses first. */
+  perIpCaps(options: z.output<Schema>): readonly number[];
+  /** Builds the dialect; nothing listens until `listen()`. */
+  create(ctx: DialectContext, options: z.output<Schema>, ports: CoordinationPorts): Instance | Promise<Instance>;
+  /** Starts this dialect's demo producers (`server.demo`); they stop when `signal` aborts. */
+  startDemo?(dialect: Instance, options: z.output<Schema>, env: DemoEnvironment, signal: AbortSignal): void | Promise<void>;
+  /** The demo ids `npm start` runs, as a phrase for the banner and the start log (e.g. `nova stream 550e…`); `enabled`: every enabled dialect's name. */
+  demoIds?(options: z.output<Schema>, enabled: readonly string[]): string | null;
+  /** Banner rows (label, URL) for this dialect's listeners. */
+  banner?(view: BannerView, options: z.output<Schema>): readonly (readonly [string, string])[];
+  /** A validated publish for the operator's `POST /api/publish` into this dialect's channels. */
+  publisher?(dialect: Instance): Publisher;
+  /** `streamhub subscribe <name>:<channel>` (and any commands of its own) as a real client of this dialect. */
+  readonly cli?: DialectCli;
+}
+
+/**
+ * A publish the operator API may call into a dialect's channels: validated by the dialect,
+ * resolves with the message's position (`duplicate` when the idempotency key was seen; issue 15).
+ */
+export type Publisher = (
+  name: string,
+  data: unknown,
+  options: { readonly idempotencyKey?: string },
+) => Promise<{ offset: number; epoch: string; duplicate?: boolean } | void>;

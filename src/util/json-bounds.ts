@@ -5,6 +5,7 @@
  * `RangeError: Maximum call stack size exceeded` later, far from the connection that sent it.
  * Every path that takes JSON from a client checks it with this before anything is stored.
  */
+import { ErrorCode, StreamHubError } from '../core/errors.js';
 
 export interface JsonBounds {
   /** Deepest nesting of objects/arrays allowed; a scalar has depth 0, `{}` depth 1. */
@@ -48,9 +49,9 @@ export function checkJsonBounds(value: unknown, bounds: JsonBounds = DEFAULT_JSO
 }
 
 /** Error thrown by `parseBoundedJson` for a document that parses but breaks the bounds. */
-export class JsonBoundsError extends Error {
+export class JsonBoundsError extends StreamHubError {
   constructor(reason: string) {
-    super(reason);
+    super(ErrorCode.jsonBounds, reason);
     this.name = 'JsonBoundsError';
   }
 }

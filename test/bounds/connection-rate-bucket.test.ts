@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
-import { ConnectionRate, TokenBucket, type RateVerdict } from '../../src/dialects/shared/connection-rate.js';
+import { ConnectionRate, TokenBucket, type RateVerdict } from '../../src/net/connection-rate.js';
 
 const admittedCount = (verdicts: RateVerdict[]) => verdicts.filter((v) => v.admitted).length;
 const hints = (verdicts: RateVerdict[]) => verdicts.flatMap((v) => (v.admitted ? [] : [v.retryAfterSeconds]));

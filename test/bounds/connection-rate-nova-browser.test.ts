@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { ManualClock } from '../../src/core/index.js';
-import { ConnectionRate } from '../../src/dialects/shared/connection-rate.js';
+import { ConnectionRate } from '../../src/net/connection-rate.js';
 import { connect } from '../helpers/ws-client.js';
 import { hsToken, START, startNova, STREAM } from '../nova/fixtures.js';
 

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { connect as tcpConnect } from 'node:net';
 import { it } from 'node:test';
 import { ManualClock } from '../../src/core/index.js';
-import { ConnectionRate } from '../../src/dialects/shared/connection-rate.js';
-import { createHttpListener } from '../../src/dialects/shared/http-listener.js';
+import { ConnectionRate } from '../../src/net/connection-rate.js';
+import { createHttpListener } from '../../src/net/http-listener.js';
 import { connect } from '../helpers/ws-client.js';
 
 const UPGRADE =

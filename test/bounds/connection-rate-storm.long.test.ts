@@ -73,6 +73,7 @@ it('2,000 connects at once against 500/s: all admitted after waiting as told, th
       relay: { enabled: false },
       spectra: { enabled: false },
       elstat: { enabled: false },
+      streamhub: { enabled: false },
     },
   });
   const hub = await startStreamHub(config, { log: silentLogger, clock });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { MatchDialect } from '../../src/dialects/index.js';
+import type { MatchDialect } from '../../src/dialects/match/index.js';
 import type { StreamHub } from '../../src/server.js';
 import { portOf, startTestHub } from '../helpers/streamhub.js';
 import { connect, refusal, type RecordingClient } from '../helpers/ws-client.js';

@@ -94,6 +94,7 @@ describe('spectra obs_logon nested 3,000 deep (issue 20 item 1)', () => {
         relay: { port: 0 },
         spectra: { ingestPort: 0, outputPort: 0, statusPort: 0, emitIntervalMs: 20, development: true },
         elstat: { port: 0, incidents: { token: INCIDENTS_TOKEN } },
+        streamhub: { port: 0 },
       }),
     );
     child = spawn(process.execPath, ['--import', 'tsx', 'test/bounds/streamhub-process.ts', '--config', config], {

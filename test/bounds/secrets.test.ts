@@ -12,7 +12,7 @@ import { io } from 'socket.io-client';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { parseConfig } from '../../src/config/index.js';
-import { safeEqual } from '../../src/dialects/shared/http-reply.js';
+import { safeEqual } from '../../src/net/http-reply.js';
 import { createLogger } from '../../src/log.js';
 import { startStreamHub, type StreamHub } from '../../src/server.js';
 import { ALL_PORTS_FREE, portOf } from '../helpers/streamhub.js';

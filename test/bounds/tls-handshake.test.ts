@@ -11,7 +11,7 @@ import { connect as netConnect, createServer as createNetServer, type Socket } f
 import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { effectiveAcceptPerIpMax } from '../../src/config/server.js';
-import type { MatchDialect } from '../../src/dialects/index.js';
+import type { MatchDialect } from '../../src/dialects/match/index.js';
 import type { StreamHub } from '../../src/server.js';
 import { portOf, startTestHub } from '../helpers/streamhub.js';
 import { connect } from '../helpers/ws-client.js';
@@ -151,6 +151,7 @@ describe('per-IP count from accept on a TLS listener', () => {
         relay: { port: 0, perIpMax: 1 },
         elstat: { port: 0, perIpMax: 1 },
         spectra: { ingestPort: 0, outputPort: 0, statusPort: 0, ingestPerIpMax: 1, outputPerIpMax: 1 },
+        streamhub: { port: 0, perIpMax: 1 },
       },
       { STREAMHUB_TLS_CERT: cert.certFile, STREAMHUB_TLS_KEY: cert.keyFile },
     );

@@ -1,5 +1,6 @@
 /** Starts a whole StreamHub (every dialect, operator listener) on free ports for end-to-end tests. */
 import { parseConfig } from '../../src/config/index.js';
+import { DIALECT_MODULES } from '../../src/dialects/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startStreamHub, type StreamHub } from '../../src/server.js';
 
@@ -7,14 +8,10 @@ import { startStreamHub, type StreamHub } from '../../src/server.js';
  * Every listener on port 0 and loopback; demo producers off unless asked for; a shutdown ends every
  * client at once (the jittered drain has its own tests in test/shutdown/).
  */
-export const ALL_PORTS_FREE = {
+export const ALL_PORTS_FREE: Record<string, Record<string, unknown>> = {
   server: { host: '127.0.0.1', demo: false, shutdownDrainWindowMs: 0 },
   operator: { port: 0 },
-  match: { port: 0 },
-  nova: { port: 0 },
-  relay: { port: 0 },
-  spectra: { ingestPort: 0, outputPort: 0, statusPort: 0 },
-  elstat: { port: 0 },
+  ...Object.fromEntries(DIALECT_MODULES.map((m) => [m.name, Object.fromEntries(m.portSettings.map((key) => [key, 0]))])),
 };
 
 function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {

@@ -13,6 +13,7 @@ const FREE_PORTS = {
   STREAMHUB_NOVA_PORT: '0',
   STREAMHUB_RELAY_PORT: '0',
   STREAMHUB_ELSTAT_PORT: '0',
+  STREAMHUB_PROTOCOL_PORT: '0',
   STREAMHUB_DEMO: 'false',
 };
 
@@ -38,11 +39,13 @@ describe('src/main.ts', () => {
     assert.match(run.err(), /match\.port/);
   });
 
-  it('starts, logs its listeners, and exits 0 after SIGTERM', async () => {
+  it('starts, logs its listeners, and exits 0 after SIGTERM', async (t) => {
     const run = startMain({ PATH: process.env.PATH ?? '' }, [
       '--config',
       resolve(root, 'test/fixtures/free-ports.json'),
     ]);
+    // A failed assertion must not leave the server running (it would hold the file open to its timeout).
+    t.after(() => run.child.exitCode === null && run.child.kill('SIGKILL'));
     const started = Date.now();
     while (!run.out().includes('StreamHub listening')) {
       if (run.child.exitCode !== null) assert.fail(`exited early: ${run.err()}`);

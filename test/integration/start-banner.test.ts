@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEMO_NOVA_STREAM } from '../../src/demos.js';
+import { DEMO_NOVA_STREAM } from '../../src/dialects/nova/module.js';
 import { FREE_PORTS_ENV, startMain, type MainProcess } from './main-process.js';
 
 const BANNER_END = 'Logs follow.';

@@ -43,6 +43,7 @@ export function envFor(hub: StreamHub, extra: Record<string, string> = {}): Reco
     STREAMHUB_RELAY_PORT: String(portOf(hub, 'relay')),
     STREAMHUB_ELSTAT_PORT: String(portOf(hub, 'elstat')),
     STREAMHUB_SPECTRA_OUTPUT_PORT: String(portOf(hub, 'spectra', 'output')),
+    STREAMHUB_PROTOCOL_PORT: String(portOf(hub, 'streamhub')),
     ...extra,
   };
 }

@@ -5,7 +5,8 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
-import type { MatchDialect } from '../../src/dialects/index.js';
+import { DIALECT_MODULES } from '../../src/dialects/index.js';
+import type { MatchDialect } from '../../src/dialects/match/index.js';
 import { portOf, startTestHub } from '../helpers/streamhub.js';
 import { runInProcess } from './cli-io.js';
 import { envFor, hs256, runCli } from './cli-run.js';
@@ -42,13 +43,32 @@ describe('streamhub CLI (each command spawned once; the error matrix in-process)
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /: OK, up /);
     assert.match(ok.stdout, /broker {6}memory \(healthy/);
-    for (const d of ['match', 'nova', 'relay', 'spectra', 'elstat']) assert.match(ok.stdout, new RegExp(`^${d} `, 'm'));
+    for (const { name: d } of DIALECT_MODULES) assert.match(ok.stdout, new RegExp(`^${d} `, 'm'));
     assert.equal(json.code, 0);
     assert.equal(JSON.parse(json.stdout).ok, true);
     assert.equal(wrong.code, 3);
     assert.match(wrong.stderr, /unauthorized/);
     assert.equal(down.code, 1);
     assert.match(down.stderr, /cannot reach http:\/\/127\.0\.0\.1:1/);
+  });
+
+  it('subscribe streamhub:<hub channel> reads any channel through the own protocol with the SDK (issue 18)', async (t) => {
+    const hub = await startTestHub({ streamhub: { auth: { anonymous: true } } });
+    t.after(() => hub.close());
+    const env = envFor(hub);
+    const match = hub.dialects.get('match') as MatchDialect;
+    await match.publish('cli-sdk', matchInit('cli-sdk'));
+    await match.publish('cli-sdk', { type: 'event.score_change', t: 1000, home: 1, away: 0 });
+    const sub = await runInProcess(['subscribe', 'streamhub:match:cli-sdk', '--count', '2', '--timeout', '30000'], { env });
+    assert.equal(sub.code, 0, sub.stderr);
+    const lines = sub.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    // The snapshot (the MatchInit) first, then the ring: the same messages a match renderer gets.
+    assert.deepEqual(lines.map((l) => l.type), ['match.init', 'event.score_change']);
+    // Anonymous access is read-only and a setting: without it the server refuses the connection.
+    const closed = await startTestHub();
+    t.after(() => closed.close());
+    const refused = await runInProcess(['subscribe', 'streamhub:match:cli-sdk', '--timeout', '30000'], { env: envFor(closed) });
+    assert.equal(refused.code, 3, refused.stderr);
   });
 
   it('publish and subscribe: a match event published from the CLI is printed by a CLI subscriber', async (t) => {
@@ -119,7 +139,7 @@ describe('streamhub CLI (each command spawned once; the error matrix in-process)
 
   it('serve runs the server (as npm start does) and stops cleanly on SIGTERM', async (t) => {
     const env: Record<string, string> = { PATH: process.env.PATH ?? '', STREAMHUB_HOST: '127.0.0.1', STREAMHUB_DEMO: 'false', STREAMHUB_LOG_LEVEL: 'info' };
-    for (const name of ['OPERATOR', 'MATCH', 'NOVA', 'RELAY', 'ELSTAT', 'SPECTRA_INGEST', 'SPECTRA_OUTPUT', 'SPECTRA_STATUS']) env[`STREAMHUB_${name}_PORT`] = '0';
+    for (const name of ['OPERATOR', 'MATCH', 'NOVA', 'RELAY', 'ELSTAT', 'SPECTRA_INGEST', 'SPECTRA_OUTPUT', 'SPECTRA_STATUS', 'PROTOCOL']) env[`STREAMHUB_${name}_PORT`] = '0';
     const child = spawn(process.execPath, [resolve(import.meta.dirname, '..', '..', 'bin', 'streamhub.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     t.after(() => child.kill('SIGKILL'));
     let out = '';

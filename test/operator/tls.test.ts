@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { get } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import { describe, it } from 'node:test';
-import type { MatchDialect } from '../../src/dialects/index.js';
+import type { MatchDialect } from '../../src/dialects/match/index.js';
 import { portOf, startTestHub } from '../helpers/streamhub.js';
 import { connect } from '../helpers/ws-client.js';
 import { runInProcess } from './cli-io.js';

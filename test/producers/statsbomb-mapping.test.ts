@@ -250,7 +250,7 @@ describe('StatsBomb bad input', () => {
     };
     const lineupsFile = await file('lineups.json', JSON.stringify(data.lineups));
     await assert.rejects(loadStatsBomb({ eventsFile: await file('bad.json', '{"not":"an array"}'), lineupsFile }), /not a JSON array/);
-    await assert.rejects(loadStatsBomb({ eventsFile: await file('broken.json', '[{"id":'), lineupsFile }), SyntaxError);
+    await assert.rejects(loadStatsBomb({ eventsFile: await file('broken.json', '[{"id":'), lineupsFile }), { code: 'ERR_DATA_FILE', message: /broken\.json is not valid JSON/ });
     await assert.rejects(loadStatsBomb({ eventsFile: await file('ok.json', '[]'), lineupsFile: await file('one.json', JSON.stringify([data.lineups[0]])) }), /exactly two teams/);
     const messy = [
       ...data.events.slice(0, 10),

@@ -32,6 +32,7 @@ async function startReplayHub(t: TestContext, demo: Record<string, unknown>) {
       relay: { enabled: false },
       spectra: { enabled: false },
       elstat: { enabled: false },
+      streamhub: { enabled: false },
       // The clock is driven faster than a real renderer reads; a queue that never drops keeps
       // this test about what the replay sends, not about the slow-consumer policy.
       match: { port: 0, queue: { maxMessages: 1_000_000, maxBytes: 1 << 30, stallTimeoutMs: 0 }, demo: { mock: false, statsbomb: true, speed: SPEED, ...demo } },

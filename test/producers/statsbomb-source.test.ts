@@ -17,7 +17,7 @@ import { openDataFiles } from '../../src/producers/match/statsbomb/source.js';
 import { writeWholeMatchFixture } from './statsbomb-fixture.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const FREE_PORTS = { STREAMHUB_HOST: '127.0.0.1', STREAMHUB_OPERATOR_PORT: '0', STREAMHUB_MATCH_PORT: '0', STREAMHUB_NOVA_PORT: '0', STREAMHUB_RELAY_PORT: '0', STREAMHUB_ELSTAT_PORT: '0', STREAMHUB_SPECTRA_INGEST_PORT: '0', STREAMHUB_SPECTRA_OUTPUT_PORT: '0', STREAMHUB_SPECTRA_STATUS_PORT: '0' };
+const FREE_PORTS = { STREAMHUB_HOST: '127.0.0.1', STREAMHUB_OPERATOR_PORT: '0', STREAMHUB_MATCH_PORT: '0', STREAMHUB_NOVA_PORT: '0', STREAMHUB_RELAY_PORT: '0', STREAMHUB_ELSTAT_PORT: '0', STREAMHUB_PROTOCOL_PORT: '0', STREAMHUB_SPECTRA_INGEST_PORT: '0', STREAMHUB_SPECTRA_OUTPUT_PORT: '0', STREAMHUB_SPECTRA_STATUS_PORT: '0' };
 
 /** The problems parseConfig reports for these environment variables (none: []). */
 function problems(env: Record<string, string>): string[] {

@@ -1,17 +1,17 @@
 /** Everything goes through the hub and broker: a publisher on node A reaches receivers on node B. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryPublisherRegistry } from '../../src/dialects/relay/index.js';
+import { localCoordination } from '../../src/coordination/local.js';
 import { connect, refusal } from '../helpers/ws-client.js';
 import { chunks, eventually, hasChunks, sendChunks, startRelay, texts } from './helpers.js';
 import { linkedBrokers } from './linked-brokers.js';
 
 async function twoNodes(overrides: Record<string, unknown> = {}) {
   const [ba, bb] = linkedBrokers(2);
-  // One registry for both nodes: the stand-in for a cluster-wide (Redis) publisher lease.
-  const registry = new MemoryPublisherRegistry();
-  const a = await startRelay(overrides, { broker: ba!, deps: { registry } });
-  const b = await startRelay(overrides, { broker: bb!, deps: { registry } });
+  // One set of ports for both nodes: the in-process claim table stands in for the cluster-wide (Redis) publisher lease.
+  const ports = localCoordination();
+  const a = await startRelay(overrides, { broker: ba!, ports });
+  const b = await startRelay(overrides, { broker: bb!, ports });
   return { a, b, close: async () => Promise.all([a.close(), b.close()]) };
 }
 

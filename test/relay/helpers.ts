@@ -2,6 +2,7 @@
  * Relay test helpers: a relay dialect on port 0 over the real hub and memory broker, URL
  * builders, and small predicates over what a recording client received.
  */
+import type { CoordinationPorts } from '../../src/coordination/ports.js';
 import { createRelayDialect, type RelayDeps, type RelayDialect } from '../../src/dialects/relay/index.js';
 import type { Broker, Clock } from '../../src/core/index.js';
 import { startDialect, testConfig, type DialectHarness } from '../helpers/harness.js';
@@ -16,10 +17,10 @@ export interface RelayHarness extends DialectHarness<RelayDialect> {
 
 export async function startRelay(
   overrides: RelayOverrides = {},
-  options: { clock?: Clock; broker?: Broker; deps?: RelayDeps } = {},
+  options: { clock?: Clock; broker?: Broker; ports?: CoordinationPorts; deps?: RelayDeps } = {},
 ): Promise<RelayHarness> {
   const settings = testConfig({ relay: { port: 0, ...overrides } }).relay;
-  const h = await startDialect((ctx) => createRelayDialect(ctx, settings, options.deps), {
+  const h = await startDialect((ctx) => createRelayDialect(ctx, settings, options.ports, options.deps), {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.broker ? { broker: options.broker } : {}),
   });

@@ -1,26 +1,39 @@
 /**
- * src/cluster against a real redis-server (issue #7): the relay publisher lease, the prober
- * leadership, cluster-wide caps and summed viewer counts, across several nodes' services, and
- * what happens when a node is SIGKILLed or Redis goes away.
+ * src/cluster against a real redis-server (issue #7, issue 16 item 2): the Redis coordination
+ * ports as the dialects ask for them (relay's publisher claims through its registry, elstat's
+ * prober lease, match's caps, nova's viewer counts) across several nodes' engines, on the Redis
+ * keys docs/cluster.md lists, and what happens when a node is SIGKILLed or Redis goes away.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createClusterServices, type ClusterServices } from '../../src/cluster/index.js';
+import { createClusterCoordination, type ClusterCoordination } from '../../src/cluster/index.js';
+import { PROBER_LEASE } from '../../src/dialects/elstat/index.js';
+import { CAPS_LIMITER } from '../../src/dialects/match/index.js';
+import { VIEWER_COUNTS_TABLE } from '../../src/dialects/nova/viewer-counts.js';
+import { PUBLISHER_CLAIMS, publisherRegistry } from '../../src/dialects/relay/publisher-registry.js';
 import { silentLogger } from '../../src/log.js';
 import { eventually } from '../helpers/eventually.js';
 import { startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
 
 const FAST = { leaseTtlMs: 600, syncIntervalMs: 100, nodeTtlMs: 400, commandTimeoutMs: 500, reconnectMaxDelayMs: 100 };
 
-describe('cluster services on a real Redis', () => {
+describe('cluster coordination (the Redis ports) on a real Redis', () => {
   let redis: RedisUnderTest;
-  const open: ClusterServices[] = [];
-  const node = (keyPrefix = 'a:') => {
-    const s = createClusterServices({ url: redis.url, keyPrefix, ...FAST }, silentLogger);
+  const open: ClusterCoordination[] = [];
+  const node = (keyPrefix = 'a:', ipv6CapPrefix?: number) => {
+    const s = createClusterCoordination({ url: redis.url, keyPrefix, ...FAST }, silentLogger);
     open.push(s);
-    return s;
+    // What each dialect asks its ports for (the dialects' own names: the Redis keys stay theirs).
+    return {
+      engine: s,
+      health: () => s.health(),
+      relayRegistry: publisherRegistry(s.ports.claims(PUBLISHER_CLAIMS)),
+      prober: s.ports.lease(PROBER_LEASE),
+      limiter: (perIpMax: number, totalMax: number) => s.ports.limiter(CAPS_LIMITER, { perIpMax, totalMax, ...(ipv6CapPrefix ? { ipv6CapPrefix } : {}) }),
+      viewerCounts: s.ports.counters(VIEWER_COUNTS_TABLE),
+    };
   };
   before(async () => {
     redis = await startRedis();
@@ -65,19 +78,20 @@ describe('cluster services on a real Redis', () => {
 
   it('elstat: exactly one of three nodes leads; when it stops, another takes over', async () => {
     const nodes = [node('l1:'), node('l1:'), node('l1:')];
-    await eventually(() => nodes.filter((n) => n.proberLeadership.isLeader()).length === 1, 'one leader', 5_000);
-    const leader = nodes.find((n) => n.proberLeadership.isLeader())!;
-    await leader.proberLeadership.stop();
+    await eventually(() => nodes.filter((n) => n.prober.held()).length === 1, 'one leader', 5_000);
+    const leader = nodes.find((n) => n.prober.held())!;
+    await leader.engine.close(); // the node leaves: it hands its lease back
     const rest = nodes.filter((n) => n !== leader);
-    await eventually(() => rest.filter((n) => n.proberLeadership.isLeader()).length === 1, 'a new leader', 5_000);
-    assert.equal(leader.proberLeadership.isLeader(), false);
+    await eventually(() => rest.filter((n) => n.prober.held()).length === 1, 'a new leader', 5_000);
+    assert.equal(leader.prober.held(), false);
   });
 
   it('caps: per-IP and total counted across nodes; a release frees the slot cluster-wide', async () => {
     const [a, b] = [node('c1:'), node('c1:')];
-    const la = a.limiter('match', 2, 3);
-    const lb = b.limiter('match', 2, 3);
-    assert.equal(a.limiter('match', 2, 3), la, 'one limiter per dialect');
+    const la = a.limiter(2, 3);
+    const lb = b.limiter(2, 3);
+    assert.equal(a.limiter(2, 3), la, 'one limiter per name');
+    assert.throws(() => a.limiter(5, 3), /other caps/, 'the same name with other caps is a wiring mistake');
     const s1 = la.tryAcquire('10.0.0.1');
     const s2 = la.tryAcquire('10.0.0.1');
     assert.ok('release' in s1 && 'release' in s2);
@@ -94,13 +108,11 @@ describe('cluster services on a real Redis', () => {
   });
 
   it('caps: an IPv6 client counts as its /64 by default, as every address apart with ipv6CapPrefix 128', async () => {
-    const grouped = node('c6:').limiter('match', 1, 10);
+    const grouped = node('c6:').limiter(1, 10);
     assert.ok('release' in grouped.tryAcquire('2001:db8:1:2::a'));
     assert.deepEqual(grouped.tryAcquire('2001:db8:1:2::b'), { refused: 'per_ip' }, 'same /64');
     assert.ok('release' in grouped.tryAcquire('2001:db8:1:3::a'), 'another /64');
-    const apart = createClusterServices({ url: redis.url, keyPrefix: 'c7:', ...FAST, ipv6CapPrefix: 128 }, silentLogger);
-    open.push(apart);
-    const limiter = apart.limiter('match', 1, 10);
+    const limiter = node('c7:', 128).limiter(1, 10);
     assert.ok('release' in limiter.tryAcquire('2001:db8:1:2::a'));
     assert.ok('release' in limiter.tryAcquire('2001:db8:1:2::b'), 'with /128 each address has its own cap');
   });
@@ -120,8 +132,8 @@ describe('cluster services on a real Redis', () => {
   it('a node killed with SIGKILL: its relay lease, prober lease, cap slots and viewers expire, and another node takes over', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'cluster-child.ts'), redis.url], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise((done) => child.once('exit', done));
-    let survivor!: ClusterServices;
-    let caps!: ReturnType<ClusterServices['limiter']>;
+    let survivor!: ReturnType<typeof node>;
+    let caps!: ReturnType<typeof survivor.limiter>;
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
@@ -129,20 +141,20 @@ describe('cluster services on a real Redis', () => {
       assert.match(out, /ready lease 1/);
       // The survivor starts after the child leads, as a node joining a running cluster.
       survivor = node('streamhub:');
-      caps = survivor.limiter('match', 10, 10);
+      caps = survivor.limiter(10, 10);
       await eventually(
         () => caps.total === 1 && survivor.viewerCounts.count('stream-1') === 5,
         'the survivor to see the child\'s cap slot and viewers',
         3_000,
       );
-      assert.equal(survivor.proberLeadership.isLeader(), false);
+      assert.equal(survivor.prober.held(), false);
       assert.equal(await survivor.relayRegistry.reserve('relay:crash', { publishId: 'x', keyDigest: 'd' }), null);
     } finally {
       child.kill('SIGKILL');
       await exited;
     }
     const killedAt = Date.now();
-    await eventually(() => survivor.proberLeadership.isLeader(), 'the survivor to take over the prober', 5_000);
+    await eventually(() => survivor.prober.held(), 'the survivor to take over the prober', 5_000);
     await eventually(() => caps.total === 0 && survivor.viewerCounts.count('stream-1') === 0, 'the dead node\'s counts to expire', 5_000);
     await eventually(async () => (await survivor.relayRegistry.reserve('relay:crash', { publishId: 'y', keyDigest: 'd' })) !== null, 'the channel to be free', 5_000);
     // Bounded by the TTLs (600 ms lease, 400 ms node entry) plus one renewal period, with slack for a loaded machine.
@@ -151,14 +163,14 @@ describe('cluster services on a real Redis', () => {
 
   it('Redis down: health says so, a held lease is given up within ⅔ of its TTL, and all recovers when Redis is back', async () => {
     const a = node('f1:');
-    await eventually(() => a.proberLeadership.isLeader(), 'leadership', 5_000);
+    await eventually(() => a.prober.held(), 'leadership', 5_000);
     const lease = await a.relayRegistry.reserve('relay:f', { publishId: 'p', keyDigest: 'd' });
     let lost = false;
     lease!.onLost!(() => (lost = true));
     await redis.stop();
     await eventually(() => !a.health().ok, 'health to report the outage', 5_000);
-    await eventually(() => lost && !a.proberLeadership.isLeader(), 'the leases given up', 5_000);
+    await eventually(() => lost && !a.prober.held(), 'the leases given up', 5_000);
     await redis.restart();
-    await eventually(() => a.health().ok && a.proberLeadership.isLeader(), 'reconnected and leading again', 10_000);
+    await eventually(() => a.health().ok && a.prober.held(), 'reconnected and leading again', 10_000);
   });
 });

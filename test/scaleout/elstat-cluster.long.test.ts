@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { clusterDialectDeps } from '../../src/cluster/index.js';
 import { createElstatDialect, type ElstatDialect } from '../../src/dialects/elstat/index.js';
 import { testConfig } from '../helpers/harness.js';
 import { startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
@@ -30,8 +29,8 @@ describe('elstat on a 3-node cluster (wired as the server wires them)', () => {
     const settings = testConfig({ elstat: { port: 0, services: [{ name: 'web', adapter: 'http', target: target.url, intervalMs: 100, timeoutMs: 1_000 }] } }).elstat;
     for (let i = 0; i < 3; i++) {
       nodes.push(
-        await startWiredNode<ElstatDialect>(redis.url, ({ services }) => (ctx) =>
-          createElstatDialect(ctx, settings, clusterDialectDeps(services, testConfig()).elstat),
+        await startWiredNode<ElstatDialect>(redis.url, (ports) => (ctx) =>
+          createElstatDialect(ctx, settings, ports),
           STABLE,
         ),
       );

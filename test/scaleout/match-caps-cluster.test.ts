@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { clusterDialectDeps } from '../../src/cluster/index.js';
-import { createMatchDialect, type MatchDialect } from '../../src/dialects/match/index.js';
+import { CAPS_LIMITER, createMatchDialect, type MatchDialect } from '../../src/dialects/match/index.js';
 import { MatchClose } from '../../src/dialects/match/codec.js';
 import { eventually } from '../helpers/eventually.js';
 import { startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
@@ -25,8 +24,8 @@ describe('match caps counted across nodes (wired as the server wires them)', () 
     const options = matchOptions({ perIpMax: 3, totalMax: 100 });
     for (let i = 0; i < 3; i++) {
       nodes.push(
-        await startWiredNode<MatchDialect>(redis.url, ({ services }) => (ctx) =>
-          createMatchDialect(ctx, options, clusterDialectDeps(services, { match: options }).match),
+        await startWiredNode<MatchDialect>(redis.url, (ports) => (ctx) =>
+          createMatchDialect(ctx, options, ports),
         ),
       );
     }
@@ -40,7 +39,7 @@ describe('match caps counted across nodes (wired as the server wires them)', () 
 
   it('the per-IP cap holds across nodes, and a node that leaves frees its slots for the others', async () => {
     const held: RecordingClient[] = [await viewer(0), await viewer(1), await viewer(1)];
-    const limiter = nodes[2]!.services.limiter('match', 3, 100);
+    const limiter = nodes[2]!.coordination.ports.limiter(CAPS_LIMITER, { perIpMax: 3, totalMax: 100 });
     await eventually(() => limiter.countFor('127.0.0.1') === 3, 'node C to count the three viewers of A and B', 3_000);
     const refused = await viewer(2);
     const closed = await refused.closed;

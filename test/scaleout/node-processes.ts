@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DIALECT_MODULES } from '../../src/dialects/index.js';
 import { startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -39,11 +40,8 @@ export function startNode(index: number, redisUrl: string, config: Record<string
   const base = {
     server: { host: '127.0.0.1', demo: false, logLevel: 'info', shutdownDeadlineMs: 1_000 },
     operator: { port: 0 },
-    match: { port: 0, enabled: false },
-    nova: { port: 0, enabled: false },
-    relay: { port: 0, enabled: false },
-    spectra: { ingestPort: 0, outputPort: 0, statusPort: 0, enabled: false },
-    elstat: { port: 0, enabled: false },
+    // Every registered dialect off and on free ports; a test enables the ones it runs.
+    ...Object.fromEntries(DIALECT_MODULES.map((m) => [m.name, { enabled: false, ...Object.fromEntries(m.portSettings.map((key) => [key, 0])) }])),
   };
   const merged: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(config)) merged[k] = { ...((base as Record<string, object>)[k] ?? {}), ...(v as object) };
@@ -120,13 +118,15 @@ export interface ProcessCluster {
 /** A real redis-server and `n` nodes with the same config (as a deployment has). */
 export async function startProcessCluster(n: number, config: Record<string, unknown>, env: Record<string, string> = {}): Promise<ProcessCluster> {
   const redis = await startRedis();
-  const nodes: NodeProcess[] = [];
-  try {
-    nodes.push(...(await Promise.all(Array.from({ length: n }, (_, i) => startNode(i, redis.url, config, env)))));
-  } catch (err) {
+  // allSettled: when one node fails to start (a port taken…), the ones that did start are killed
+  // too; with Promise.all they were never known here and kept the test process alive for ever.
+  const started = await Promise.allSettled(Array.from({ length: n }, (_, i) => startNode(i, redis.url, config, env)));
+  const nodes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
     await Promise.all(nodes.map((node) => node.kill('SIGKILL')));
     await redis.stop();
-    throw err;
+    throw failed.reason;
   }
   return {
     redis,

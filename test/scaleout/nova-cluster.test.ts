@@ -1,12 +1,12 @@
 /**
  * nova viewer counts summed across nodes (issue #7): viewers of one stream on three nodes each
  * get `viewer_count_changed` with the cluster-wide count, and the count drops when a node leaves.
- * Nodes are wired as the server wires them (`clusterDialectDeps(...).nova`).
+ * Nodes are wired as the server wires them (`createCoordination`, the dialect on its ports).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { clusterDialectDeps } from '../../src/cluster/index.js';
 import { createNovaDialect, type NovaDialect } from '../../src/dialects/nova/index.js';
+import { VIEWER_COUNTS_TABLE } from '../../src/dialects/nova/viewer-counts.js';
 import { testConfig } from '../helpers/harness.js';
 import { startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
 import { connect, type RecordingClient } from '../helpers/ws-client.js';
@@ -22,7 +22,7 @@ describe('nova viewer counts on a 3-node cluster (wired as the server wires them
     redis = await startRedis();
     const options = { ...testConfig({ nova: { jwt: { secret: SECRET }, controlToken: CONTROL_TOKEN, viewerCountWindowMs: 20, perIpMax: 100 } }).nova, port: 0 };
     for (let i = 0; i < 3; i++) {
-      nodes.push(await startWiredNode<NovaDialect>(redis.url, ({ services }) => (ctx) => createNovaDialect(ctx, options, clusterDialectDeps(services, testConfig()).nova)));
+      nodes.push(await startWiredNode<NovaDialect>(redis.url, (ports) => (ctx) => createNovaDialect(ctx, options, ports)));
     }
   });
   after(async () => {
@@ -43,7 +43,7 @@ describe('nova viewer counts on a 3-node cluster (wired as the server wires them
     for (const v of viewers) await v.until(() => lastCount(v) === 4, 5_000);
     await nodes[2]!.close();
     for (const v of viewers.slice(0, 3)) await v.until(() => lastCount(v) === 3, 5_000);
-    assert.equal(nodes[0]!.services.viewerCounts.count(STREAM), 3);
+    assert.equal(nodes[0]!.coordination.ports.counters(VIEWER_COUNTS_TABLE).count(STREAM), 3);
     for (const v of viewers) v.close();
   });
 });

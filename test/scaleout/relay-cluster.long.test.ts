@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { clusterDialectDeps } from '../../src/cluster/index.js';
 import { createRelayDialect, type RelayDialect } from '../../src/dialects/relay/index.js';
 import { testConfig } from '../helpers/harness.js';
 import { startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
@@ -46,7 +45,7 @@ describe('relay publisher lease across nodes (wired as the server wires them)', 
     redis = await startRedis();
     const settings = testConfig({ relay: { port: 0, perIpMax: 100 } }).relay;
     for (let i = 0; i < 3; i++) {
-      nodes.push(await startWiredNode<RelayDialect>(redis.url, ({ services }) => (ctx) => createRelayDialect(ctx, settings, clusterDialectDeps(services, testConfig()).relay)));
+      nodes.push(await startWiredNode<RelayDialect>(redis.url, (ports) => (ctx) => createRelayDialect(ctx, settings, ports)));
     }
   });
   after(async () => {

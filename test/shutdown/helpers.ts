@@ -4,9 +4,11 @@
  */
 import { parseConfig } from '../../src/config/index.js';
 import type { Clock } from '../../src/core/index.js';
+import { DIALECT_MODULES } from '../../src/dialects/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startStreamHub, type StreamHub } from '../../src/server.js';
 
+/** The dialects these tests shut down (their PROTOCOL.md "Shutdown" sections); every other registered one is disabled. */
 const DIALECTS = ['match', 'nova', 'relay', 'spectra', 'elstat'] as const;
 export type DialectName = (typeof DIALECTS)[number];
 
@@ -21,13 +23,7 @@ export interface NodeOptions {
   readonly clock?: Clock;
 }
 
-const PORT_ZERO: Record<DialectName, Record<string, number>> = {
-  match: { port: 0 },
-  nova: { port: 0 },
-  relay: { port: 0 },
-  spectra: { ingestPort: 0, outputPort: 0, statusPort: 0 },
-  elstat: { port: 0 },
-};
+const portZero = (name: string): Record<string, number> => Object.fromEntries((DIALECT_MODULES.find((m) => m.name === name)?.portSettings ?? []).map((key) => [key, 0]));
 
 /** Starts a node running `dialect` only (no operator listener, no demo producers). */
 export function startNode(dialect: DialectName, options: NodeOptions = {}): Promise<StreamHub> {
@@ -35,7 +31,7 @@ export function startNode(dialect: DialectName, options: NodeOptions = {}): Prom
     server: { host: '127.0.0.1', demo: false, ...SHUTDOWN, ...options.server },
     operator: { enabled: false },
   };
-  for (const name of DIALECTS) base[name] = name === dialect ? { ...PORT_ZERO[name], ...options.settings } : { enabled: false };
+  for (const { name } of DIALECT_MODULES) base[name] = name === dialect ? { ...portZero(name), ...options.settings } : { enabled: false };
   const config = parseConfig({ base });
   return startStreamHub(config, { log: silentLogger, ...(options.clock ? { clock: options.clock } : {}) });
 }

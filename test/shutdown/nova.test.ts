@@ -168,6 +168,7 @@ describe('nova: SIGTERM to src/main.ts', () => {
         relay: { enabled: false },
         spectra: { enabled: false },
         elstat: { enabled: false },
+        streamhub: { enabled: false },
         nova: { port, jwt: { secret: SECRET }, controlToken: CONTROL_TOKEN },
       }),
     );

@@ -50,6 +50,7 @@ export async function startChild(options: { demo: boolean; nova: boolean }): Pro
       relay: { port: 0, perIpMax: 500, gopCacheBytes: 4 * 1024 * 1024 },
       spectra: { ingestPort: 0, outputPort: 0, statusPort: 0, authKey: SOAK_TOKENS.spectraKey, development: true, emitIntervalMs: 50 },
       elstat: { port: 0, perIpMax: 500, incidents: { token: SOAK_TOKENS.incidents } },
+      streamhub: { port: 0 },
       nova: options.nova ? { port: 0, perIpMax: 500, controlToken: SOAK_TOKENS.novaControl, jwt: { secret: SOAK_TOKENS.novaJwt } } : { enabled: false },
     }),
   );

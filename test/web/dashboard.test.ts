@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import type { MatchDialect } from '../../src/dialects/index.js';
+import { DIALECT_MODULES } from '../../src/dialects/index.js';
+import type { MatchDialect } from '../../src/dialects/match/index.js';
 import { startOperator } from '../operator/operator-harness.js';
 import { portOf, startTestHub } from '../helpers/streamhub.js';
 import { connect } from '../helpers/ws-client.js';
@@ -29,7 +30,7 @@ describe('operator dashboard in headless Chromium', () => {
     await page.waitForFunction(() => Number(document.body.dataset.polls) >= 1);
     assert.deepEqual(
       (await page.locator('.card[data-dialect]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-dialect')))).sort(),
-      ['elstat', 'match', 'nova', 'relay', 'spectra'],
+      DIALECT_MODULES.map((m) => m.name).sort(),
     );
     assert.equal(await page.locator('#channels tbody tr').count(), 0);
     assert.equal(await page.locator('#no-channels').isVisible(), true);

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { matchViewerRoutes } from '../../src/web/match-viewer/index.js';
+import { matchViewerRoutes } from '../../src/dialects/match/viewer/index.js';
 import { launchChromium } from './browser.js';
 
 function init(home: string, away: string) {

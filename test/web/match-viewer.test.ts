@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { createMatchDialect, type MatchDialect } from '../../src/dialects/match/index.js';
 import type { MatchInit, StateFrame } from '../../src/dialects/match/spec.js';
 import { mockMatchMessages } from '../../src/producers/match/mock.js';
-import { matchViewerRoutes } from '../../src/web/match-viewer/index.js';
+import { matchViewerRoutes } from '../../src/dialects/match/viewer/index.js';
 import type { ListenerSettings } from '../../src/dialects/types.js';
 import { startDialect, testConfig } from '../helpers/harness.js';
 import { makeCertificate } from '../operator/self-signed.js';

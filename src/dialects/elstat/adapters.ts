@@ -39,7 +39,7 @@ function elapsed(start: number): number {
 }
 
 /** http: GET the URL; HTTP 200 means up, latency is the time to the response headers (notes §5.3). */
-export const httpAdapter: Adapter = ({ target, timeoutMs, clock, signal }) =>
+const httpAdapter: Adapter = ({ target, timeoutMs, clock, signal }) =>
   new Promise((resolve) => {
     const start = performance.now();
     let settled = false;
@@ -73,14 +73,14 @@ export const httpAdapter: Adapter = ({ target, timeoutMs, clock, signal }) =>
   });
 
 /** Splits `host:port` / `[v6]:port`. */
-export function splitHostPort(target: string): { host: string; port: number } {
+function splitHostPort(target: string): { host: string; port: number } {
   const colon = target.lastIndexOf(':');
   const host = target.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
   return { host, port: Number(target.slice(colon + 1)) };
 }
 
 /** tcp: a completed connect means up; latency is the connect time (the notes' ping fallback). */
-export const tcpAdapter: Adapter = ({ target, timeoutMs, clock, signal }) =>
+const tcpAdapter: Adapter = ({ target, timeoutMs, clock, signal }) =>
   new Promise((resolve) => {
     const { host, port } = splitHostPort(target);
     const start = performance.now();
@@ -109,7 +109,7 @@ const MAX_PING_OUTPUT = 16 * 1024;
  * Exit 0 with `time=… ms` is up. A missing command, or one that cannot open its socket, makes
  * the adapter unavailable, reported as such in `detail`.
  */
-export const pingAdapter: Adapter = ({ target, timeoutMs, clock, pingCommand, signal }) =>
+const pingAdapter: Adapter = ({ target, timeoutMs, clock, pingCommand, signal }) =>
   new Promise((resolve) => {
     let settled = false;
     let output = '';

@@ -27,7 +27,7 @@ export const ElstatClose = {
 } as const satisfies Record<string, CloseReason>;
 
 /** The two channel types of the seed ("Channel types"). */
-export const CHANNEL_TYPES = ['status', 'latency'] as const;
+const CHANNEL_TYPES = ['status', 'latency'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 export type ClientCommand = { readonly op: typeof Op.subscribe | typeof Op.unsubscribe; readonly channels: readonly string[] };

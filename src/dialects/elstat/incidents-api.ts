@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../core/index.js';
 import { DEFAULT_JSON_BOUNDS, JsonBoundsError, parseBoundedJson, type JsonBounds } from '../../util/json-bounds.js';
-import { bearerToken, readBody, safeEqual, sendJson } from '../shared/http-reply.js';
+import { bearerToken, readBody, safeEqual, sendJson } from '../../net/http-reply.js';
 import { Op } from './codec.js';
 import { CONTENT_MAX, TITLE_MAX, parseIncidentFields, type Incident, type IncidentStore } from './incidents.js';
 import { notAllowed } from './rest.js';

@@ -5,7 +5,7 @@
  * Bounded: at most `maxIncidents` incidents and `maxStages` stages each.
  */
 
-export const INCIDENT_TYPES = ['outage', 'partial_outage', 'degraded_service'] as const;
+const INCIDENT_TYPES = ['outage', 'partial_outage', 'degraded_service'] as const;
 export type IncidentType = (typeof INCIDENT_TYPES)[number];
 
 export const TITLE_MAX = 200;

@@ -5,7 +5,7 @@
  * (notes decision for elstat).
  */
 import type { Clock, Logger } from '../../core/index.js';
-import type { ElstatService } from '../../config/elstat.js';
+import type { ElstatService } from './config.js';
 import { ADAPTERS, type CheckResult } from './adapters.js';
 import { ServiceHistory, type CheckRecord } from './service-history.js';
 

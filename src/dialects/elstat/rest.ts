@@ -3,7 +3,7 @@
  * the stream (notes §5.3 "REST endpoints next to the stream") and the incident API.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson } from '../shared/http-reply.js';
+import { sendJson } from '../../net/http-reply.js';
 import type { Prober } from './prober.js';
 import type { IncidentsApi } from './incidents-api.js';
 

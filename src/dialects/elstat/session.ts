@@ -5,7 +5,7 @@
  */
 import type { RawData, WebSocket } from 'ws';
 import type { Clock, CloseReason, Hub, Logger, Message, QueueLimits, Sink, Subscriber } from '../../core/index.js';
-import { endWhenFlushed } from '../shared/drain.js';
+import { closeWithGrace, endOnceWritten, PingWatch } from '../shared/lifecycle/index.js';
 import { WsWriter } from '../shared/ws-writer.js';
 import { INCIDENTS_HUB_CHANNEL, Op, decodeClientFrame, encodeChannelsReply, hubChannel } from './codec.js';
 import type { JsonBounds } from '../../util/json-bounds.js';
@@ -44,7 +44,7 @@ export class ElstatSession implements Sink {
   /** Wire channels (`status:svc`) this client holds: a set, so SUBSCRIBE repeats are idempotent. */
   readonly #channels = new Set<string>();
   readonly #onEnded: (() => void)[] = [];
-  #missedPongs = 0;
+  readonly #ping: PingWatch;
   #closing = false;
   #ended = false;
 
@@ -53,13 +53,16 @@ export class ElstatSession implements Sink {
     this.#host = host;
     this.#ws = ws;
     this.#writer = new WsWriter(ws, host.settings.highWaterMarkBytes, () => this.#subscriber.resume());
+    this.#ping = new PingWatch(ws, host.settings.maxMissedPongs, () => {
+      this.#host.log.debug({ conn: this.id }, 'elstat peer missed its pongs; dropped');
+      this.#subscriber.detach();
+      ws.terminate();
+    });
     this.#subscriber = host.hub.attach(this, host.settings.queue);
     // Incident ops go to every streaming client, no subscription needed (notes §5.3) [unverified]; live only.
     this.#subscriber.subscribe(INCIDENTS_HUB_CHANNEL, { liveOnly: true, skipSnapshot: true, skipPinned: true }).catch(() => this.#fail());
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
-    ws.on('pong', () => {
-      this.#missedPongs = 0;
-    });
+    ws.on('pong', () => this.#ping.pong());
     ws.on('error', () => {
       // ws reports protocol errors here and closes the socket itself (e.g. 1009 past maxMessageBytes).
     });
@@ -95,11 +98,7 @@ export class ElstatSession implements Sink {
 
   /** Graceful shutdown (issue 14): `shutdown(reason)` once what is queued for this page is written, or after `flushLimitMs`. */
   drainAndShutdown(reason: CloseReason, flushLimitMs: number, clock: Clock): void {
-    endWhenFlushed(() => this.shutdown(reason), {
-      clock,
-      limitMs: flushLimitMs,
-      flushed: () => this.#ended || this.#ws.readyState !== 1 || (this.#subscriber.queuedMessages === 0 && this.#writer.bufferedAmount === 0),
-    });
+    endOnceWritten(() => this.shutdown(reason), { ws: this.#ws, writer: this.#writer, subscriber: () => this.#subscriber }, clock, flushLimitMs);
   }
 
   /** Drops the socket without a close handshake (shutdown deadline passed). */
@@ -116,18 +115,7 @@ export class ElstatSession implements Sink {
   /** Called by the dialect every ping interval [RFC 6455 §5.5.2]: a peer that missed too many pongs is dropped. */
   keepalive(): void {
     if (this.#closing || this.#ended) return;
-    if (this.#missedPongs >= this.#host.settings.maxMissedPongs) {
-      this.#host.log.debug({ conn: this.id }, 'elstat peer missed its pongs; dropped');
-      this.#subscriber.detach();
-      this.#ws.terminate();
-      return;
-    }
-    this.#missedPongs += 1;
-    try {
-      this.#ws.ping();
-    } catch {
-      this.#ws.terminate();
-    }
+    this.#ping.due();
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {
@@ -182,11 +170,7 @@ export class ElstatSession implements Sink {
     if (this.#closing) return;
     this.#closing = true;
     if (detach) this.#subscriber.detach();
-    try {
-      this.#ws.close(reason.code, reason.reason);
-    } catch {
-      this.#ws.terminate();
-    }
+    closeWithGrace(this.#ws, reason);
   }
 
   #end(): void {

@@ -4,7 +4,7 @@
  * another route (or a viewer page at `/`) is one more entry.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bearerToken, safeEqual, sendJson } from '../shared/http-reply.js';
+import { bearerToken, safeEqual, sendJson } from '../../net/http-reply.js';
 import { SPEC_VERSION } from './spec.js';
 
 export interface MatchStatusEntry {

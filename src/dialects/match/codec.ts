@@ -7,11 +7,11 @@ import { DEFAULT_JSON_BOUNDS, JsonBoundsError, parseBoundedJson, type JsonBounds
 import { SPEC_VERSION, type SpecMessage } from './spec.js';
 
 /** seed 000: `<match_id>` matches `^[A-Za-z0-9._:-]+$`. */
-export const MATCH_ID_RE = /^[A-Za-z0-9._:-]+$/;
+const MATCH_ID_RE = /^[A-Za-z0-9._:-]+$/;
 /** Longest match id accepted (the seed gives none; ids are channel names, so they are bounded). */
-export const MATCH_ID_MAX = 256;
+const MATCH_ID_MAX = 256;
 
-export const MATCH_PATH_PREFIX = '/v1/match/';
+const MATCH_PATH_PREFIX = '/v1/match/';
 export const INGEST_PATH = '/v1/ingest';
 
 /** Close codes and reasons of the match dialect [RFC 6455 §7.4.1]. */
@@ -112,7 +112,7 @@ const STICKY_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** True when a late joiner needs this event to show the right state (score, period, line-up, cards). */
-export function isSticky(message: SpecMessage): boolean {
+function isSticky(message: SpecMessage): boolean {
   if (STICKY_TYPES.has(message.type)) return true;
   return message.type === 'event.foul' && message.severity === 'red';
 }

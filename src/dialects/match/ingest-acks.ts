@@ -10,7 +10,6 @@
 import { isIdempotencyKey } from '../../core/index.js';
 
 export type AckMode = 'each' | 'cumulative';
-export const ACK_MODES: readonly AckMode[] = ['each', 'cumulative'];
 
 export function isAckMode(value: unknown): value is AckMode {
   return value === 'each' || value === 'cumulative';

@@ -8,13 +8,14 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../../config/index.js';
 import type { Clock, Logger } from '../../core/index.js';
-import { bearerToken, rejectUpgrade, safeEqual } from '../shared/http-reply.js';
+import { bearerToken, rejectUpgrade, safeEqual } from '../../net/http-reply.js';
 import { isMatchId, MatchClose, queryParam } from './codec.js';
 import { IngestConnection } from './ingest.js';
 import { isAckMode, type AckedPosition, type AckMode } from './ingest-acks.js';
 import type { JsonBounds } from '../../util/json-bounds.js';
 import { createProducerClients, type ProducerClient } from './producer-client.js';
 import type { SpecMessage } from './spec.js';
+import { acceptWebSocket } from '../shared/ws-upgrade.js';
 
 export interface IngestEndpointOptions {
   readonly settings: Config['match']['ingest'];
@@ -76,7 +77,7 @@ export class IngestEndpoint {
     const acks = queryParam(req.url, 'acks');
     if (acks !== null && !isAckMode(acks)) return rejectUpgrade(socket, 400, { error: 'invalid_acks' });
     if (this.#connections.size >= s.maxConnections) return rejectUpgrade(socket, 503, { error: 'too_many_producers' });
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#adopt(ws, initial, acks));
+    acceptWebSocket(this.#wss, req, socket, head, (ws) => this.#adopt(ws, initial, acks));
   }
 
   /** Stops the dial-out links and closes every producer connection with 1001. */

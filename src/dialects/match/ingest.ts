@@ -14,6 +14,7 @@ import type { JsonBounds } from '../../util/json-bounds.js';
 import { parseSpecMessage, type SpecMessage } from './spec.js';
 import { PublishGate, type PublishBudget } from '../shared/publish-gate.js';
 import { encodeIngestAccepted, encodeNamedError, IngestAcks, isAckMode, takeMessageId, type AckedPosition, type AckMode, type MessageRef } from './ingest-acks.js';
+import { closeWithGrace } from '../shared/lifecycle/index.js';
 
 export interface IngestConnectionOptions {
   readonly ws: WebSocket;
@@ -155,9 +156,7 @@ export class IngestConnection {
   }
 
   close(code: number, reason: string): void {
-    const ws = this.#o.ws;
-    if (ws.readyState === 0) ws.terminate();
-    else if (ws.readyState === 1) ws.close(code, reason);
+    closeWithGrace(this.#o.ws, { code, reason });
   }
 
   /** The socket is closed. Idempotent. */

@@ -5,17 +5,21 @@
  */
 import type { WebSocket } from 'ws';
 import type { Clock, CloseReason, Hub, Message, QueueLimits, Sink, Subscriber } from '../../core/index.js';
-import { endWhenFlushed } from '../shared/drain.js';
+import { closeWithGrace, endOnceWritten, IdleDeadline, PingWatch, Repeat } from '../shared/lifecycle/index.js';
 import { WsWriter } from '../shared/ws-writer.js';
-import { encodeHello, encodeKeepalive, matchChannel, type HelloFields } from './codec.js';
+import { encodeHello, encodeKeepalive, matchChannel } from './codec.js';
 
-export interface MatchSessionOptions {
-  readonly id: string;
-  readonly ws: WebSocket;
+/**
+ * What every renderer session of one dialect shares: one object for all of them, so a session
+ * keeps only its own state (issue 19: fewer objects and closures per idle connection).
+ */
+export interface MatchSessionHost {
   readonly hub: Hub;
   readonly clock: Clock;
-  readonly hello: HelloFields;
   readonly queue: QueueLimits;
+  /** hello's `ring_size` and `replay_window_ms` (seed 000). */
+  readonly ringSize: number;
+  readonly replayWindowMs: number;
   /** Socket bytes buffered above which deliveries stop and the hub queues. */
   readonly highWaterMarkBytes: number;
   /** Idle time after which `x_keepalive` is sent. */
@@ -25,9 +29,9 @@ export interface MatchSessionOptions {
   /** How long a close handshake may take before the socket is dropped. */
   readonly closeTimeoutMs: number;
   /** Frames written, for `messages_sent` in /admin/status. */
-  readonly onSent: (matchId: string, frames: number) => void;
-  /** Called once when the socket is gone. */
-  readonly onGone: (session: MatchSession) => void;
+  onSent(matchId: string, frames: number): void;
+  /** Called once per session when its socket is gone. */
+  onGone(session: MatchSession): void;
 }
 
 const sessions = new WeakMap<WebSocket, MatchSession>();
@@ -43,35 +47,43 @@ function wsOnClose(this: WebSocket): void {
 }
 
 function wsOnPong(this: WebSocket): void {
-  sessions.get(this)?.ponged();
+  sessions.get(this)?.ping.pong();
 }
 
 export class MatchSession implements Sink {
   readonly id: string;
   readonly dialect = 'match';
   readonly matchId: string;
-  readonly #o: MatchSessionOptions;
+  readonly #host: MatchSessionHost;
+  readonly #ws: WebSocket;
+  /** Frees this renderer's slot in the caps (called by the host once the socket is gone). */
+  readonly release: () => void;
   readonly #writer: WsWriter;
+  /** RFC 6455 keepalive: a peer that has not answered the previous ping by the next one is dropped. */
+  readonly ping: PingWatch;
+  readonly #pingEvery: Repeat;
+  /** seed 000: `x_keepalive` when nothing else was sent for `keepaliveMs`. */
+  readonly #keepalive: IdleDeadline;
   #subscriber: Subscriber | null = null;
-  #lastSentAt: number;
-  #keepaliveTimer: unknown = null;
-  #pingTimer: unknown = null;
-  #awaitingPong = false;
-  #closeTimer: unknown = null;
+  #closeRequested = false;
   #gone = false;
   #sentCount = 0;
 
-  constructor(options: MatchSessionOptions) {
-    this.#o = options;
-    this.id = options.id;
-    this.matchId = options.hello.matchId;
-    this.#lastSentAt = options.clock.now();
-    this.#writer = new WsWriter(options.ws, options.highWaterMarkBytes, () => this.#subscriber?.resume());
-    sessions.set(options.ws, this);
-    options.ws.on('message', wsOnMessage);
-    options.ws.on('error', wsOnError);
-    options.ws.once('close', wsOnClose);
-    options.ws.on('pong', wsOnPong);
+  constructor(host: MatchSessionHost, ws: WebSocket, id: string, matchId: string, release: () => void) {
+    this.#host = host;
+    this.#ws = ws;
+    this.id = id;
+    this.matchId = matchId;
+    this.release = release;
+    this.ping = new PingWatch(ws, 1);
+    this.#pingEvery = new Repeat(host.clock, host.pingIntervalMs, () => this.ping.due());
+    this.#keepalive = new IdleDeadline(host.clock, host.keepaliveMs, () => this.#keepaliveDue(), true);
+    this.#writer = new WsWriter(ws, host.highWaterMarkBytes, () => this.#subscriber?.resume());
+    sessions.set(ws, this);
+    ws.on('message', wsOnMessage);
+    ws.on('error', wsOnError);
+    ws.once('close', wsOnClose);
+    ws.on('pong', wsOnPong);
   }
 
   /** Messages dropped from this client's live queue (drop-oldest; the original's `frames_dropped`). */
@@ -89,10 +101,11 @@ export class MatchSession implements Sink {
    */
   async start(): Promise<void> {
     // seed 000: hello is the first frame, before anything the hub delivers.
-    this.#write([encodeHello({ ...this.#o.hello, serverTimeMs: this.#o.clock.now() })]);
-    this.#armKeepalive(this.#o.keepaliveMs);
-    this.#armPing();
-    this.#subscriber = this.#o.hub.attach(this, this.#o.queue);
+    const { clock, ringSize, replayWindowMs } = this.#host;
+    this.#write([encodeHello({ matchId: this.matchId, serverTimeMs: clock.now(), ringSize, replayWindowMs })]);
+    this.#keepalive.start();
+    this.#pingEvery.start();
+    this.#subscriber = this.#host.hub.attach(this, this.#host.queue);
     if (this.#gone) return this.#subscriber.detach();
     await this.#subscriber.subscribe(matchChannel(this.matchId));
   }
@@ -100,7 +113,7 @@ export class MatchSession implements Sink {
   /** Sink: one batch per tick, one JSON object per text frame, all in one cork (notes §1.3 "never batch"). */
   deliver(batch: readonly Message[]): boolean {
     if (this.#gone) return true;
-    if (this.#o.ws.readyState !== 1) return false; // closing: the hub stops delivering, nothing is counted
+    if (this.#ws.readyState !== 1) return false; // closing: the hub stops delivering, nothing is counted
     // Payloads were encoded once at publish; the batch's wire bytes are built once for all subscribers.
     const ok = this.#writer.sendMessages(batch);
     this.#sent(batch.length);
@@ -120,97 +133,47 @@ export class MatchSession implements Sink {
 
   /** Graceful shutdown (issue 14): closes with `reason` once what is queued for this renderer is written, or after `flushLimitMs`. */
   drainAndShutdown(reason: CloseReason, flushLimitMs: number): void {
-    const ws = this.#o.ws;
-    endWhenFlushed(() => this.shutdown(reason), {
-      clock: this.#o.clock,
-      limitMs: flushLimitMs,
-      flushed: () => ws.readyState !== 1 || ((this.#subscriber?.queuedMessages ?? 0) === 0 && this.#writer.bufferedAmount === 0),
-    });
+    endOnceWritten(() => this.shutdown(reason), { ws: this.#ws, writer: this.#writer, subscriber: () => this.#subscriber }, this.#host.clock, flushLimitMs);
   }
 
   /** Drops the socket without a close handshake (shutdown deadline passed). */
   terminate(): void {
-    this.#o.ws.terminate();
+    this.#ws.terminate();
   }
 
   /** The socket is closed: release everything. Idempotent. */
   gone(): void {
     if (this.#gone) return;
     this.#gone = true;
-    const clock = this.#o.clock;
-    if (this.#keepaliveTimer !== null) clock.clearTimeout(this.#keepaliveTimer);
-    if (this.#pingTimer !== null) clock.clearTimeout(this.#pingTimer);
-    this.#pingTimer = null;
-    if (this.#closeTimer !== null) clock.clearTimeout(this.#closeTimer);
-    this.#keepaliveTimer = this.#closeTimer = null;
+    this.#keepalive.stop();
+    this.#pingEvery.stop();
     this.#subscriber?.detach();
-    this.#o.onGone(this);
+    this.#host.onGone(this);
   }
 
   #write(frames: readonly (Uint8Array | string)[]): boolean {
-    if (this.#o.ws.readyState !== 1) return false; // closing: the hub stops delivering, nothing is counted
+    if (this.#ws.readyState !== 1) return false; // closing: the hub stops delivering, nothing is counted
     const ok = this.#writer.sendBatch(frames);
     this.#sent(frames.length);
     return ok;
   }
 
   #sent(frames: number): void {
-    this.#lastSentAt = this.#o.clock.now();
+    this.#keepalive.touch();
     this.#sentCount += frames;
-    this.#o.onSent(this.matchId, frames);
+    this.#host.onSent(this.matchId, frames);
   }
 
   #closeSocket(reason: CloseReason): void {
-    const ws = this.#o.ws;
-    if (this.#gone || this.#closeTimer !== null) return;
-    if (ws.readyState === 0 || ws.readyState === 1) ws.close(reason.code, reason.reason);
+    if (this.#gone || this.#closeRequested) return;
+    this.#closeRequested = true;
     // A stalled client never answers the close frame; do not wait ws's 30 s for it.
-    this.#closeTimer = this.#o.clock.setTimeout(() => {
-      this.#closeTimer = null;
-      ws.terminate();
-    }, this.#o.closeTimeoutMs);
+    closeWithGrace(this.#ws, reason, { clock: this.#host.clock, ms: this.#host.closeTimeoutMs });
   }
 
-  /** The peer answered our ping [RFC 6455 §5.5.3]: it is alive. */
-  ponged(): void {
-    this.#awaitingPong = false;
-  }
-
-  #armPing(): void {
-    if (this.#o.pingIntervalMs <= 0 || this.#gone) return;
-    this.#pingTimer = this.#o.clock.setTimeout(() => this.#pingDue(), this.#o.pingIntervalMs);
-  }
-
-  /** A peer that has not answered the previous ping is dead: drop it without waiting for TCP. */
-  #pingDue(): void {
-    this.#pingTimer = null;
-    if (this.#gone) return;
-    if (this.#awaitingPong) {
-      this.#o.ws.terminate();
-      return;
-    }
-    this.#awaitingPong = true;
-    this.#o.ws.ping();
-    this.#armPing();
-  }
-
-  #armKeepalive(delayMs: number): void {
-    this.#keepaliveTimer = this.#o.clock.setTimeout(() => this.#keepaliveDue(), delayMs);
-  }
-
-  /** seed 000: `x_keepalive` when nothing else was sent for `keepaliveMs`. */
+  /** Nothing was sent for `keepaliveMs`. A client already behind on its bytes is not idle from its point of view: no extra frame. */
   #keepaliveDue(): void {
-    this.#keepaliveTimer = null;
     if (this.#gone) return;
-    const now = this.#o.clock.now();
-    const idle = now - this.#lastSentAt;
-    if (idle >= this.#o.keepaliveMs) {
-      // A client already behind on its bytes is not idle from its point of view; skip the extra frame.
-      if (this.#writer.writable) this.#write([encodeKeepalive(now)]);
-      else this.#lastSentAt = now;
-      this.#armKeepalive(this.#o.keepaliveMs);
-    } else {
-      this.#armKeepalive(this.#o.keepaliveMs - idle);
-    }
+    if (this.#writer.writable) this.#write([encodeKeepalive(this.#host.clock.now())]);
   }
 }

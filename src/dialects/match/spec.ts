@@ -173,7 +173,5 @@ export function parseSpecMessage(value: unknown): ParseResult {
   return { ok: true, message: result.data as SpecMessage };
 }
 
-/** Narrowing helpers, as in the upstream spec package. */
-export const isMatchInit = (m: SpecMessage): m is MatchInit => m.type === 'match.init';
-export const isStateFrame = (m: SpecMessage): m is StateFrame => m.type === 'state';
+/** A narrowing helper, as in the upstream spec package. */
 export const isEvent = (m: SpecMessage): m is EventMessage => m.type.startsWith('event.');

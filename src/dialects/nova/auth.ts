@@ -15,6 +15,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { ErrorCodes } from './codec.js';
+import { ErrorCode, StreamHubError } from '../../errors.js';
 
 export interface NovaAuthOptions {
   readonly jwt: {
@@ -112,7 +113,7 @@ export class NovaTokenVerifier {
     if (alg === 'HS256' && this.#hsKey) return this.#hsKey;
     if (alg === 'RS256' && this.#jwks) return this.#jwks(header, jws);
     if (alg === 'RS256' && this.#rsKey) return this.#rsKey;
-    throw Object.assign(new Error('unsupported algorithm'), { code: 'ERR_JOSE_ALG_NOT_ALLOWED' });
+    throw new StreamHubError(ErrorCode.tokenAlgorithm, 'unsupported algorithm');
   }
 }
 

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../core/index.js';
 import { DEFAULT_JSON_BOUNDS, JsonBoundsError, parseBoundedJson, type JsonBounds } from '../../util/json-bounds.js';
-import { bearerToken, readBody, safeEqual, sendJson } from '../shared/http-reply.js';
-import type { RequestBudget } from '../shared/request-budget.js';
+import { bearerToken, readBody, safeEqual, sendJson } from '../../net/http-reply.js';
+import type { RequestBudget } from '../../net/request-budget.js';
 import { UUID_RE } from './codec.js';
 import { NovaControlError, type NovaControl, type StreamInfo } from './control.js';
 
@@ -118,7 +118,7 @@ async function post(options: ControlHttpOptions, req: IncomingMessage, res: Serv
     sendJson(res, 200, { stream: info });
   } catch (err) {
     if (!(err instanceof NovaControlError)) throw err;
-    reply(res, STATUS_OF[err.code], err.code === 'invalid' ? 'INVALID_REQUEST' : err.code.toUpperCase(), err.message);
+    reply(res, STATUS_OF[err.reason], err.reason === 'invalid' ? 'INVALID_REQUEST' : err.reason.toUpperCase(), err.message);
   }
 }
 

@@ -17,6 +17,7 @@ import { KeyedSerial } from './serial.js';
 import type { ClusterStreams } from './stream-state.js';
 import type { StreamRegistry, StreamState } from './streams.js';
 import type { ViewerCountCoalescer, ViewerCountSource } from './viewer-counts.js';
+import { ErrorCode, StreamHubError } from '../../errors.js';
 
 /** The live state of a stream as `stream_info` reports it (seed 001 §7), minus `request_id`. */
 export interface StreamInfo {
@@ -37,11 +38,15 @@ export interface StreamInfo {
 /** Why a control operation was refused; the HTTP API maps it to a status. */
 export type NovaControlErrorCode = 'invalid' | 'not_found' | 'conflict' | 'capacity';
 
-export class NovaControlError extends Error {
-  readonly code: NovaControlErrorCode;
-  constructor(code: NovaControlErrorCode, message: string) {
-    super(message);
-    this.code = code;
+/** Each refusal's code in the StreamHub error family (src/core/errors.ts, docs/errors.md). */
+const CODE_OF = { invalid: ErrorCode.invalidMessage, not_found: ErrorCode.notFound, conflict: ErrorCode.conflict, capacity: ErrorCode.capacity } as const;
+
+export class NovaControlError extends StreamHubError {
+  /** The control API's own refusal kind (its HTTP status and `error` string; control-http.ts). */
+  readonly reason: NovaControlErrorCode;
+  constructor(reason: NovaControlErrorCode, message: string) {
+    super(CODE_OF[reason], message);
+    this.reason = reason;
     this.name = 'NovaControlError';
   }
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/index.js';
+import { AppKeepalive } from '../shared/lifecycle/index.js';
 
 export interface HeartbeatOptions {
   readonly clock: Clock;
@@ -13,23 +14,26 @@ export interface HeartbeatOptions {
 
 /**
  * One connection's keepalive (seed 001 §6; notes §2.4.1–§2.4.2): a ping every interval with a
- * per-connection sequence from 1; liveness is any inbound frame, checked by one timer that
- * re-arms for the remaining time (no timer churn per message); the seed's 10 s "ping timeout"
- * only bounds which pongs count for latency.
+ * per-connection sequence from 1; liveness is any inbound frame (the shared read deadline,
+ * shared/lifecycle/keepalive.ts); the seed's 10 s "ping timeout" only bounds which pongs count
+ * for latency.
  */
 export class Heartbeat {
   readonly #o: HeartbeatOptions;
+  readonly #keepalive: AppKeepalive;
   #sequence = 0;
   #sentAt = 0;
-  #lastInboundAt: number;
   #latencyMs: number | null = null;
-  #pingTimer: unknown = null;
-  #idleTimer: unknown = null;
-  #stopped = false;
 
   constructor(options: HeartbeatOptions) {
     this.#o = options;
-    this.#lastInboundAt = options.clock.now();
+    this.#keepalive = new AppKeepalive({
+      clock: options.clock,
+      beatIntervalMs: options.pingIntervalMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+      beat: (now) => this.#ping(now),
+      onIdle: options.onIdle,
+    });
   }
 
   /** Round-trip time of the last pong that echoed the awaited sequence in time; null before one. */
@@ -38,14 +42,12 @@ export class Heartbeat {
   }
 
   start(): void {
-    const { clock } = this.#o;
-    this.#pingTimer = clock.setTimeout(() => this.#ping(), this.#o.pingIntervalMs);
-    this.#idleTimer = clock.setTimeout(() => this.#checkIdle(), this.#o.idleTimeoutMs);
+    this.#keepalive.start();
   }
 
   /** Any inbound frame: text, binary, RFC 6455 ping or pong. */
   touch(): void {
-    this.#lastInboundAt = this.#o.clock.now();
+    this.#keepalive.touch();
   }
 
   /** A `pong` event; `sequence` is optional (the example client never sends one, notes §2.3). */
@@ -57,32 +59,13 @@ export class Heartbeat {
   }
 
   stop(): void {
-    this.#stopped = true;
-    const { clock } = this.#o;
-    if (this.#pingTimer !== null) clock.clearTimeout(this.#pingTimer);
-    if (this.#idleTimer !== null) clock.clearTimeout(this.#idleTimer);
-    this.#pingTimer = this.#idleTimer = null;
+    this.#keepalive.stop();
   }
 
-  #ping(): void {
-    this.#pingTimer = null;
-    if (this.#stopped) return;
-    const now = this.#o.clock.now();
+  #ping(now: number): void {
     this.#sequence += 1;
     this.#sentAt = now;
     this.#o.sendPing(this.#sequence, now);
-    if (!this.#stopped) this.#pingTimer = this.#o.clock.setTimeout(() => this.#ping(), this.#o.pingIntervalMs);
-  }
-
-  #checkIdle(): void {
-    this.#idleTimer = null;
-    if (this.#stopped) return;
-    const silentFor = this.#o.clock.now() - this.#lastInboundAt;
-    if (silentFor >= this.#o.idleTimeoutMs) {
-      this.#o.onIdle(silentFor);
-      return;
-    }
-    this.#idleTimer = this.#o.clock.setTimeout(() => this.#checkIdle(), this.#o.idleTimeoutMs - silentFor);
   }
 }
 

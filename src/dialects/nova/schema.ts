@@ -10,13 +10,13 @@ const kbps = z.number().int().min(1).max(1_000_000);
 const fps = z.number().int().min(1).max(1_000);
 
 /** Seed 001 §stream_ended `reason`. */
-export const END_REASONS = ['broadcaster_ended', 'connection_lost', 'session_timeout', 'error'] as const;
+const END_REASONS = ['broadcaster_ended', 'connection_lost', 'session_timeout', 'error'] as const;
 /** Seed 001 §quality_changed `reason`. */
-export const QUALITY_REASONS = ['adaptive_bitrate', 'broadcaster_changed', 'network_congestion', 'quality_degradation'] as const;
+const QUALITY_REASONS = ['adaptive_bitrate', 'broadcaster_changed', 'network_congestion', 'quality_degradation'] as const;
 /** Seed 001 §error `severity`. */
-export const SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
+const SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
 /** Seed 001 §bitrate_update `health`. */
-export const HEALTHS = ['excellent', 'good', 'fair', 'poor'] as const;
+const HEALTHS = ['excellent', 'good', 'fair', 'poor'] as const;
 
 export const startSchema = z
   .object({
@@ -66,7 +66,7 @@ export const errorSchema = z
 export type ErrorInput = z.input<typeof errorSchema>;
 
 /** Zod issues as one line, for 400 answers. */
-export function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
 }
 

@@ -1,6 +1,6 @@
 import type { RawData } from 'ws';
 import type { CloseReason, Message, Sink, Subscriber } from '../../core/index.js';
-import { endWhenFlushed } from '../shared/drain.js';
+import { closeWithGrace, endOnceWritten } from '../shared/lifecycle/index.js';
 import { WsWriter } from '../shared/ws-writer.js';
 import {
   decodeClient,
@@ -14,7 +14,7 @@ import {
   ServerEvent,
 } from './codec.js';
 import { Heartbeat, RateLimit } from './heartbeat.js';
-import { STALL_CLOSE, type SessionDeps } from './session-types.js';
+import type { SessionDeps } from './session-types.js';
 
 /**
  * One viewer connection (seed 001 §Connection Lifecycle): connection_established, the stream's
@@ -103,9 +103,9 @@ export class NovaSession implements Sink {
     this.#droppedPending += count;
   }
 
+  /** Sink: the hub gave up (overflow 1008; a stall is STALL_CLOSE, 1006: no close frame, so the example client reconnects). */
   close(reason: CloseReason): void {
-    if (reason === STALL_CLOSE) this.#terminate();
-    else this.#closeWith(reason);
+    this.#closeWith(reason);
   }
 
   /**
@@ -116,12 +116,7 @@ export class NovaSession implements Sink {
    */
   shutdown(flushLimitMs: number): void {
     if (this.#closing) return;
-    const { ws, clock } = this.deps;
-    endWhenFlushed(() => this.#terminate(), {
-      clock,
-      limitMs: flushLimitMs,
-      flushed: () => ws.readyState !== 1 || (this.#subscriber.queuedMessages === 0 && this.#writer.bufferedAmount === 0),
-    });
+    endOnceWritten(() => this.#terminate(), { ws: this.deps.ws, writer: this.#writer, subscriber: () => this.#subscriber }, this.deps.clock, flushLimitMs);
   }
 
   /** A coalesced viewer count (seed §viewer_count_changed). `shared` is encoded once for every viewer of the stream. */
@@ -281,11 +276,7 @@ export class NovaSession implements Sink {
     if (this.#closing) return;
     this.#closing = true;
     this.#subscriber.detach();
-    try {
-      this.deps.ws.close(reason.code, reason.reason);
-    } catch {
-      this.deps.ws.terminate();
-    }
+    closeWithGrace(this.deps.ws, reason);
   }
 
   #terminate(): void {

@@ -1,4 +1,5 @@
-import type { CloseReason, Hub, Logger, Message, QueueLimits, RetentionPolicy, Subscriber } from '../../core/index.js';
+import type { CloseReason, Hub, Logger, Message, RetentionPolicy, Subscriber } from '../../core/index.js';
+import { queueLimitsFrom } from '../shared/lifecycle/index.js';
 import { streamStateSchema } from './schema.js';
 import type { StreamRegistry, StreamState } from './streams.js';
 
@@ -19,16 +20,11 @@ function stateRetention(idleTtlMs: number): RetentionPolicy {
   return { maxMessages: 1, maxBytes: 64 * 1024, maxAgeMs: 0, maxPinned: 1, idleTtlMs };
 }
 
-const WATCH_LIMITS: QueueLimits = {
-  maxMessages: 16,
-  maxBytes: 256 * 1024,
-  // Only the newest state matters, so dropping older ones is harmless.
-  overflow: 'drop-oldest',
-  overflowClose: { code: 1011, reason: 'state watcher overflow' },
-  stallTimeoutMs: 0,
-  stallClose: { code: 1011, reason: 'state watcher stalled' },
-  maxPendingDuringReplay: 16,
-};
+const WATCH_LIMITS = queueLimitsFrom(
+  // Only the newest state matters, so dropping older ones is harmless; the watcher never stalls (it always accepts).
+  { maxMessages: 16, maxBytes: 256 * 1024, overflow: 'drop-oldest', stallTimeoutMs: 0 },
+  { overflowClose: { code: 1011, reason: 'state watcher overflow' }, stallClose: { code: 1011, reason: 'state watcher stalled' }, maxPendingDuringReplay: 16 },
+);
 
 /**
  * Stream state shared by every node through the hub only (issue #7): each control operation

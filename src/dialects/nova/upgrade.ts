@@ -2,12 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../../core/index.js';
-import { clientIp } from '../shared/client-ip.js';
-import type { ConnectionLimiter } from '../shared/connection-limiter.js';
-import { rejectUpgrade } from '../shared/http-reply.js';
+import { clientIp } from '../../net/client-ip.js';
+import type { ConnectionLimiter } from '../../net/connection-limiter.js';
+import { rejectUpgrade } from '../../net/http-reply.js';
 import type { NovaTokenVerifier } from './auth.js';
 import { ErrorCodes, UUID_RE } from './codec.js';
 import type { StreamState } from './streams.js';
+import { acceptWebSocket } from '../shared/ws-upgrade.js';
 
 /** A viewer let through every pre-upgrade check. */
 export interface Admission {
@@ -85,7 +86,7 @@ async function admit(deps: UpgradeDeps, req: IncomingMessage, socket: Duplex, he
     handedOver = true;
     // `ws` destroys the socket without calling back when the handshake itself is bad; the slot must still be freed.
     socket.once('close', lease.release);
-    deps.wss.handleUpgrade(req, socket, head, (ws) => {
+    acceptWebSocket(deps.wss, req, socket, head, (ws) => {
       deps.accept(ws, { streamId, viewerId: verdict.viewerId, protocolVersion, release: lease.release });
     });
   } finally {

@@ -1,41 +1,15 @@
+import type { CounterTable } from '../../coordination/ports.js';
 import type { Clock } from '../../core/index.js';
 
 /**
- * Where viewer counts come from. The default counts this node's viewers; a cluster-wide source
- * (e.g. per-node counts summed in Redis) implements the same interface and calls the change
- * listeners when the sum moves, so nothing else in the dialect changes (issue #3: counts per
- * stream across all nodes once the Redis broker exists).
+ * Where viewer counts come from: the `counters('nova-viewers')` port (issue 16 item 2). One node
+ * counts its own viewers; a cluster sums every node's and calls the change listeners when the sum
+ * moves, so nothing else in the dialect changes (issue #3). Keys are stream ids.
  */
-export interface ViewerCountSource {
-  /** A viewer joined (+1) or left (−1) on this node. Synchronous and cheap. */
-  adjust(streamId: string, delta: number): void;
-  /** The stream's current viewer count (cluster-wide when the source is). */
-  count(streamId: string): number;
-  /** Called after every change of a stream's count; returns an unsubscribe function. */
-  onChange(listener: (streamId: string) => void): () => void;
-}
+export type ViewerCountSource = CounterTable;
 
-/** Counts of this node's viewers per stream; a stream with no viewers takes no memory. */
-export class LocalViewerCounts implements ViewerCountSource {
-  readonly #counts = new Map<string, number>();
-  readonly #listeners = new Set<(streamId: string) => void>();
-
-  adjust(streamId: string, delta: number): void {
-    const next = Math.max(0, (this.#counts.get(streamId) ?? 0) + delta);
-    if (next === 0) this.#counts.delete(streamId);
-    else this.#counts.set(streamId, next);
-    for (const listener of this.#listeners) listener(streamId);
-  }
-
-  count(streamId: string): number {
-    return this.#counts.get(streamId) ?? 0;
-  }
-
-  onChange(listener: (streamId: string) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-}
+/** The counter table nova asks the coordination ports for (Redis keys `<prefix>nova-viewers:…`, docs/cluster.md). */
+export const VIEWER_COUNTS_TABLE = 'nova-viewers';
 
 export interface CountBroadcast {
   readonly streamId: string;

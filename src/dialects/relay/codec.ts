@@ -17,7 +17,7 @@ export type ConnectionKind = (typeof ConnectionKind)[keyof typeof ConnectionKind
 const KINDS: ReadonlySet<string> = new Set(Object.values(ConnectionKind));
 
 /** Notes §3.2: `^[A-Za-z0-9_-]+$` (uppercase allowed despite the seed's "a-z"), at most ID_MAX_LENGTH = 128. */
-export const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** The plain-text HTTP bodies of the original server (notes §3.2). */
 export const RefusalText = {

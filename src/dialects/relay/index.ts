@@ -6,32 +6,24 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../../config/index.js';
 import type { CloseReason, RetentionPolicy } from '../../core/index.js';
-import { createIpMatcher } from '../shared/client-ip.js';
-import { ConnectionLimiter } from '../shared/connection-limiter.js';
-import { spreadDrain } from '../shared/drain.js';
-import { createHttpListener } from '../shared/http-listener.js';
+import { createIpMatcher } from '../../net/client-ip.js';
+import { ConnectionLimiter } from '../../net/connection-limiter.js';
+import { createHttpListener } from '../../net/http-listener.js';
 import type { Dialect, DialectContext, DialectStats, ListenerAddress } from '../types.js';
+import { localCoordination } from '../../coordination/local.js';
+import type { CoordinationPorts } from '../../coordination/ports.js';
 import { RefusalText, parseRelayPath } from './codec.js';
 import { createKeyVerifier, type KeyVerifier } from './key-verifier.js';
-import { PublisherSession } from './publisher-session.js';
-import { MemoryPublisherRegistry, type PublisherRegistry } from './publisher-registry.js';
-import { ReceiverSession } from './receiver-session.js';
+import { PUBLISHER_CLAIMS, publisherRegistry } from './publisher-registry.js';
+import { RelaySessions, type RelaySessionCounts } from './sessions.js';
 import { createUpgradeGate } from './upgrade-gate.js';
 
-export { MemoryPublisherRegistry, type PublisherRegistry, type PublishClaim, type PublishLease } from './publisher-registry.js';
+export { PUBLISHER_CLAIMS, publisherRegistry, type PublisherRegistry, type PublishClaim, type PublishLease } from './publisher-registry.js';
 export { createKeyVerifier, type KeyVerifier } from './key-verifier.js';
 
-export interface RelayStats extends DialectStats {
-  readonly publishers: number;
-  readonly receivers: number;
-  readonly idleReceivers: number;
-  readonly probes: number;
-  readonly chunksIn: number;
-  readonly bytesIn: number;
-  readonly publishBacklogBytes: number;
+export interface RelayStats extends DialectStats, RelaySessionCounts {
   readonly refused: Record<string, number>;
 }
 
@@ -40,9 +32,8 @@ export interface RelayDialect extends Dialect {
   stats(): RelayStats;
 }
 
-/** Replaceable parts: a cluster-wide publisher lease and the key check (defaults: in-process map, from options). */
+/** Replaceable parts: the key check (default: from options). Coordination comes from the ports. */
 export interface RelayDeps {
-  readonly registry?: PublisherRegistry;
   readonly verifier?: KeyVerifier;
 }
 
@@ -59,28 +50,21 @@ export function relayRetention(options: Config['relay']): RetentionPolicy {
 }
 
 /**
- * Builds the relay dialect on `options.port` (default 4003). `deps.registry` replaces the
- * in-process "one publisher per channel" map (e.g. with a cluster-wide lease); `deps.verifier`
- * replaces the key check chosen from `options.keyVerification`. Throws on a malformed allow-list entry.
+ * Builds the relay dialect on `options.port` (default 4003). "One publisher per channel" is a
+ * claim table of `ports` (in process on one node, a cluster-wide lease on a cluster);
+ * `deps.verifier` replaces the key check chosen from `options.keyVerification`. Throws on a
+ * malformed allow-list entry.
  */
-export function createRelayDialect(ctx: DialectContext, options: Config['relay'], deps: RelayDeps = {}): RelayDialect {
-  const registry = deps.registry ?? new MemoryPublisherRegistry();
+export function createRelayDialect(ctx: DialectContext, options: Config['relay'], ports: CoordinationPorts = localCoordination(), deps: RelayDeps = {}): RelayDialect {
+  const registry = publisherRegistry(ports.claims(PUBLISHER_CLAIMS));
   const verifier = deps.verifier ?? createKeyVerifier(options.keyVerification);
-  const retention = relayRetention(options);
+  const sessions = new RelaySessions(ctx, options, registry, relayRetention(options));
   const everyone = (list: readonly string[]) => list.includes('*');
   const exempt = everyone(options.concurrentLimitWhitelist) ? () => true : createIpMatcher(options.concurrentLimitWhitelist);
   const limiter = new ConnectionLimiter(options.perIpMax, options.totalMax, exempt, ctx.listener.ipv6CapPrefix);
   const mayPlay =
     options.playWhitelist.length === 0 || everyone(options.playWhitelist) ? () => true : createIpMatcher(options.playWhitelist);
-  // Two servers so a receiver (which only sends `h`) cannot make us buffer a 64 MB frame.
-  const publishWss = new WebSocketServer({ noServer: true, maxPayload: options.maxChunkBytes, perMessageDeflate: false, clientTracking: false });
-  const playWss = new WebSocketServer({ noServer: true, maxPayload: options.maxReceiverFrameBytes, perMessageDeflate: false, clientTracking: false });
-  const publishers = new Set<PublisherSession>();
-  const receivers = new Set<ReceiverSession>();
-  const sockets = new Set<WebSocket>();
   let closing = false;
-  let chunksIn = 0;
-  let bytesIn = 0;
 
   const gate = createUpgradeGate({
     ctx,
@@ -89,58 +73,7 @@ export function createRelayDialect(ctx: DialectContext, options: Config['relay']
     registry,
     verifier,
     isClosing: () => closing,
-    onAccept(accepted) {
-      const { req, socket, head, route, release, lease } = accepted;
-      const wss = route.kind === 'publish' ? publishWss : playWss;
-      let session = false;
-      // If `ws` refuses the handshake itself (bad Sec-WebSocket-Key…), the socket closes without a session.
-      socket.once('close', () => {
-        if (session) return;
-        release();
-        void lease?.release();
-      });
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        session = true;
-        sockets.add(ws);
-        ws.once('close', () => sockets.delete(ws));
-        if (route.kind === 'publish') {
-          if (!lease) return ws.terminate(); // the gate hands every publisher its lease; never without one
-          const publisher = new PublisherSession({
-            ctx,
-            ws,
-            channel: route.channel,
-            lease,
-            settings: options,
-            retention,
-            onChunk: (bytes) => {
-              chunksIn += 1;
-              bytesIn += bytes;
-            },
-            onClosed: release,
-          });
-          publishers.add(publisher);
-          void publisher.done.then(() => publishers.delete(publisher));
-          publisher.start();
-          return;
-        }
-        const receiver = new ReceiverSession({
-          ctx,
-          ws,
-          channel: route.channel,
-          key: route.key,
-          kind: route.kind,
-          registry,
-          settings: options,
-          retention,
-          onClosed: () => {
-            release();
-            receivers.delete(receiver);
-          },
-        });
-        receivers.add(receiver);
-        void receiver.start();
-      });
-    },
+    onAccept: (accepted) => sessions.open(accepted),
   });
 
   const listener = createHttpListener({
@@ -161,54 +94,14 @@ export function createRelayDialect(ctx: DialectContext, options: Config['relay']
       return [await listener.listen()];
     },
     stats(): RelayStats {
-      let idle = 0;
-      let probes = 0;
-      let backlog = 0;
-      for (const p of publishers) backlog += p.backlogBytes;
-      for (const r of receivers) {
-        if (r.state === 'idle' || r.state === 'pending') idle += 1;
-        if (r.kind === 'probe') probes += 1;
-      }
-      return {
-        connections: sockets.size,
-        publishers: publishers.size,
-        receivers: receivers.size,
-        idleReceivers: idle,
-        probes,
-        chunksIn,
-        bytesIn,
-        publishBacklogBytes: backlog,
-        refused: gate.refused(),
-        keyVerification: verifier.mode,
-      };
+      return { ...sessions.counts(), refused: gate.refused(), keyVerification: verifier.mode, closes: listener.closes() };
     },
     async close(reason: CloseReason, deadlineMs: number, drainWindowMs = 0): Promise<void> {
       closing = true;
       const stopped = listener.close(deadlineMs);
-      // Issue 14: receivers end one by one over the window, each after its queued chunks are
-      // written; publishers last, since a publisher's end closes its receivers on every node.
-      const flushLimitMs = Math.max(0, deadlineMs - drainWindowMs);
-      const drain = spreadDrain(receivers, (r) => r.drainAndClose(reason, flushLimitMs), { windowMs: drainWindowMs, clock: ctx.clock });
-      const publishersLast = drain.done.then(() => {
-        for (const p of [...publishers]) p.close(reason);
-      });
-      const gone = (ws: WebSocket) =>
-        new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve())));
-      const settled = Promise.all([publishersLast, ...[...publishers].map((p) => p.done), ...[...sockets].map(gone)]);
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, deadlineMs);
-      });
-      await Promise.race([settled, deadline]);
-      clearTimeout(timer);
-      drain.endNow();
-      // Past the deadline, whatever is left is dropped; its 'close' (and a publisher's `end`) follows at once.
-      const left = [...sockets];
-      for (const ws of left) ws.terminate();
-      await Promise.all(left.map(gone));
+      await sessions.close(reason, deadlineMs, drainWindowMs);
       await stopped;
-      publishWss.close();
-      playWss.close();
+      sessions.closeServers();
     },
   };
 }

@@ -23,13 +23,13 @@ export interface KeyVerificationOptions {
 }
 
 /** Standalone: the key becomes the session's shared secret that receivers must present. */
-export const standaloneVerifier: KeyVerifier = {
+const standaloneVerifier: KeyVerifier = {
   mode: 'standalone',
   verify: async () => true,
 };
 
 /** The coordinator's HTTP check (coordinator/key_validation.go): headers x-streaming-channel, x-streaming-key, x-user-ip. */
-export class HttpKeyVerifier implements KeyVerifier {
+class HttpKeyVerifier implements KeyVerifier {
   readonly mode = 'http' as const;
   readonly #url: string;
   readonly #timeoutMs: number;

@@ -1,7 +1,12 @@
 /**
- * "One publisher per channel", behind a small interface so that a cluster-wide lease (a Redis
- * `SET NX PX` with renewal) can replace the in-process map without touching the sessions.
+ * "One publisher per channel", behind a small interface the sessions use, on the coordination
+ * ports' claim table (issue 16 item 2): in process on one node, a cluster-wide lease (a Redis
+ * `SET NX PX` with renewal) on a cluster, without touching the sessions.
  */
+import type { ClaimHandle, ClaimTable } from '../../coordination/ports.js';
+
+/** The claim table relay asks the ports for (Redis keys `<prefix>relay-pub:<channel>`, docs/cluster.md). */
+export const PUBLISHER_CLAIMS = 'relay-pub';
 
 /** Who holds a channel: enough for any node to check a receiver's key. */
 export interface PublishClaim {
@@ -11,17 +16,13 @@ export interface PublishClaim {
   readonly keyDigest: string;
 }
 
-/** A held reservation. */
-export interface PublishLease {
+/**
+ * A held reservation: the claim table's handle in relay's words. `release` frees the channel;
+ * `onLost` is there where a claim can be lost (a cluster lease that could not be renewed: another
+ * node may now hold the channel; the publisher then closes 1012).
+ */
+export interface PublishLease extends Omit<ClaimHandle, 'claim'> {
   readonly claim: PublishClaim;
-  /** Frees the channel. Idempotent; never rejects. */
-  release(): Promise<void>;
-  /**
-   * Registers a call for when the reservation is lost without being released (a cluster lease
-   * that could not be renewed: another node may now hold the channel). The in-process registry
-   * never loses one, so it leaves this out.
-   */
-  onLost?(listener: () => void): void;
 }
 
 export interface PublisherRegistry {
@@ -34,27 +35,21 @@ export interface PublisherRegistry {
   current(channel: string): Promise<PublishClaim | null>;
 }
 
-/** The in-process registry: correct for one node, and the test double for a cluster lease. */
-export class MemoryPublisherRegistry implements PublisherRegistry {
-  readonly #held = new Map<string, PublishClaim>();
-
-  get size(): number {
-    return this.#held.size;
-  }
-
-  async reserve(channel: string, claim: PublishClaim): Promise<PublishLease | null> {
-    // The check and the set happen in one synchronous step: nothing can interleave.
-    if (this.#held.has(channel)) return null;
-    this.#held.set(channel, claim);
-    return {
-      claim,
-      release: async () => {
-        if (this.#held.get(channel) === claim) this.#held.delete(channel);
-      },
-    };
-  }
-
-  async current(channel: string): Promise<PublishClaim | null> {
-    return this.#held.get(channel) ?? null;
-  }
+/** The registry on a claim table: a publish's id is the claim's holder, its key digest the claim's digest. */
+export function publisherRegistry(claims: ClaimTable): PublisherRegistry {
+  const lease = (handle: ClaimHandle, claim: PublishClaim): PublishLease => ({
+    claim,
+    release: () => handle.release(),
+    ...(handle.onLost ? { onLost: (listener: () => void) => handle.onLost!(listener) } : {}),
+  });
+  return {
+    async reserve(channel, claim) {
+      const handle = await claims.claim(channel, { holderId: claim.publishId, digest: claim.keyDigest });
+      return handle && lease(handle, claim);
+    },
+    async current(channel) {
+      const held = await claims.current(channel);
+      return held && { publishId: held.holderId, keyDigest: held.digest };
+    },
+  };
 }

@@ -1,10 +1,9 @@
 import type { WebSocket } from 'ws';
 import type { Config } from '../../config/index.js';
-import type { CloseReason, Message, MessageKind, RetentionPolicy, Sink, Subscriber } from '../../core/index.js';
+import type { CloseReason, Message, MessageKind, QueueLimits, RetentionPolicy, Sink, Subscriber } from '../../core/index.js';
 import type { DialectContext } from '../types.js';
-import { closeWithGrace } from './close-socket.js';
+import { AppKeepalive, closeWithGrace } from '../shared/lifecycle/index.js';
 import { HEARTBEAT, RelayClose, decodeControl, encodeControl, hubChannel } from './codec.js';
-import { Liveness } from './liveness.js';
 import type { PublishLease } from './publisher-registry.js';
 
 export interface PublisherSessionOptions {
@@ -13,6 +12,8 @@ export interface PublisherSessionOptions {
   readonly channel: string;
   readonly lease: PublishLease;
   readonly settings: Config['relay'];
+  /** The publisher's own subscription (relay/index.ts `publisherLimits`): it only listens for `clear`. */
+  readonly limits: QueueLimits;
   readonly retention: RetentionPolicy;
   /** Called for every chunk accepted (stats). */
   readonly onChunk: (bytes: number) => void;
@@ -38,7 +39,7 @@ export class PublisherSession implements Sink {
   readonly id: string;
   readonly dialect = 'relay';
   readonly #o: PublisherSessionOptions;
-  readonly #liveness: Liveness;
+  readonly #liveness: AppKeepalive;
   readonly #subscriber: Subscriber;
   readonly #queue: Outgoing[] = [];
   #backlogBytes = 0;
@@ -59,25 +60,19 @@ export class PublisherSession implements Sink {
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
     const { ws, settings, ctx } = options;
     this.#cacheDisabled = settings.gopCacheBytes === 0; // notes §3.5: 0 disables the cache
-    this.#liveness = new Liveness({
+    // Seed §Heartbeat / notes §3.3: `h` every 20 s; the 60 s read deadline is reset by data frames only.
+    this.#liveness = new AppKeepalive({
       clock: ctx.clock,
-      heartbeatIntervalMs: settings.heartbeatIntervalMs,
+      beatIntervalMs: settings.heartbeatIntervalMs,
       idleTimeoutMs: settings.idleTimeoutMs,
       beat: () => {
         if (ws.readyState === ws.OPEN) ws.send(HEARTBEAT);
       },
-      onIdle: () => closeWithGrace(ws, RelayClose.idle, ctx.clock, settings.closeGraceMs),
+      onIdle: () => this.close(RelayClose.idle),
     });
+    this.#liveness.start();
     // liveOnly: the publisher wants no replay, only control messages from now on.
-    this.#subscriber = ctx.hub.attach(this, {
-      maxMessages: settings.queue.maxMessages,
-      maxBytes: settings.queue.maxBytes,
-      overflow: 'drop-oldest', // it ignores its own chunks; a backlog of them must never close the publisher
-      overflowClose: RelayClose.slow,
-      stallTimeoutMs: 0,
-      stallClose: RelayClose.slow,
-      maxPendingDuringReplay: settings.maxPendingDuringReplay,
-    });
+    this.#subscriber = ctx.hub.attach(this, options.limits);
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => this.#onMessage(data, isBinary));
     ws.on('error', () => undefined); // `ws` closes itself (1009 over maxChunkBytes); 'close' follows.
     ws.once('close', () => this.#onSocketClose());
@@ -127,7 +122,7 @@ export class PublisherSession implements Sink {
   }
 
   close(reason: CloseReason): void {
-    closeWithGrace(this.#o.ws, reason, this.#o.ctx.clock, this.#o.settings.closeGraceMs);
+    closeWithGrace(this.#o.ws, reason, { clock: this.#o.ctx.clock, ms: this.#o.settings.closeGraceMs });
   }
 
   #onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {

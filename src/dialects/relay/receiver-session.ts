@@ -1,11 +1,10 @@
 import type { WebSocket } from 'ws';
 import type { Config } from '../../config/index.js';
-import type { CloseReason, Message, RetentionPolicy, Sink, Subscriber } from '../../core/index.js';
-import { safeEqual } from '../shared/http-reply.js';
-import { endWhenFlushed } from '../shared/drain.js';
+import type { CloseReason, Message, QueueLimits, RetentionPolicy, Sink, Subscriber } from '../../core/index.js';
+import { safeEqual } from '../../net/http-reply.js';
+import { AppKeepalive, closeWithGrace, endOnceWritten } from '../shared/lifecycle/index.js';
 import { WsWriter } from '../shared/ws-writer.js';
 import type { DialectContext } from '../types.js';
-import { closeWithGrace } from './close-socket.js';
 import {
   HEARTBEAT,
   INVALID_KEY_ERROR,
@@ -16,7 +15,6 @@ import {
   keyDigest,
   type RelayControl,
 } from './codec.js';
-import { Liveness } from './liveness.js';
 import type { PublisherRegistry } from './publisher-registry.js';
 
 export type ReceiverKind = 'receive' | 'receive-clear-cache' | 'probe';
@@ -29,6 +27,8 @@ export interface ReceiverSessionOptions {
   readonly kind: ReceiverKind;
   readonly registry: PublisherRegistry;
   readonly settings: Config['relay'];
+  /** The receivers' slow-consumer policy (relay/index.ts `receiverLimits`): overflow and no progress both close with 4008. */
+  readonly limits: QueueLimits;
   /** Retention sent with the control messages this session publishes (the `clear`). */
   readonly retention: RetentionPolicy;
   /** Called once, when the socket is gone. */
@@ -55,15 +55,17 @@ export class ReceiverSession implements Sink {
   readonly kind: ReceiverKind;
   readonly #o: ReceiverSessionOptions;
   readonly #writer: WsWriter;
-  readonly #liveness: Liveness;
+  readonly #liveness: AppKeepalive;
   readonly #myDigest: string;
   #subscriber: Subscriber | null = null;
   #state: State = 'pending';
+  /** Deliveries while `pending`: the cache replay (bounded by the cache) and live messages (bounded below). */
   #held: Message[] | null = [];
+  /** Live messages held once subscribed, while the registry answers; past `maxPendingDuringReplay`: 4008. */
+  #heldLive = 0;
+  #subscribed = false;
   #publishId: string | null = null;
   #clearedFor: string | null = null;
-  #stallTimer: unknown = null;
-  #stallMark = 0;
   chunksSent = 0;
 
   constructor(options: ReceiverSessionOptions) {
@@ -73,13 +75,15 @@ export class ReceiverSession implements Sink {
     this.#myDigest = keyDigest(options.key);
     const { ws, settings, ctx } = options;
     this.#writer = new WsWriter(ws, settings.queue.highWaterMarkBytes, () => this.#onDrain());
-    this.#liveness = new Liveness({
+    // Seed §Heartbeat / notes §3.3: `h` every 20 s; the 60 s read deadline is reset by data frames only.
+    this.#liveness = new AppKeepalive({
       clock: ctx.clock,
-      heartbeatIntervalMs: settings.heartbeatIntervalMs,
+      beatIntervalMs: settings.heartbeatIntervalMs,
       idleTimeoutMs: settings.idleTimeoutMs,
       beat: () => this.#writer.send(HEARTBEAT),
       onIdle: () => this.#finish(RelayClose.idle),
     });
+    this.#liveness.start();
     // Receivers only send `h`; any data frame (text or binary) counts as liveness (notes §3.3).
     ws.on('message', () => this.#liveness.touch());
     ws.on('error', () => undefined); // `ws` closes the socket itself (1009, protocol errors); 'close' follows.
@@ -97,21 +101,13 @@ export class ReceiverSession implements Sink {
 
   /** Subscribes, then learns whether a publisher is live; everything delivered meanwhile is held, then replayed in order. */
   async start(): Promise<void> {
-    const { ctx, settings, registry, channel } = this.#o;
-    const q = settings.queue;
-    this.#subscriber = ctx.hub.attach(this, {
-      maxMessages: q.maxMessages,
-      maxBytes: q.maxBytes,
-      overflow: q.overflow,
-      overflowClose: RelayClose.slow,
-      stallTimeoutMs: q.stallTimeoutMs,
-      stallClose: RelayClose.slow,
-      maxPendingDuringReplay: settings.maxPendingDuringReplay,
-    });
+    const { ctx, registry, channel } = this.#o;
+    this.#subscriber = ctx.hub.attach(this, this.#o.limits);
     try {
       // Subscribing before asking the registry means a `start` published in between is held, not missed.
       await this.#subscriber.subscribe(hubChannel(channel));
       if (this.#isClosed()) return;
+      this.#subscribed = true;
       const claim = await registry.current(hubChannel(channel));
       if (this.#isClosed()) return;
       if (claim && !this.#keyMatches(claim.keyDigest)) return this.#refuseKey();
@@ -119,7 +115,8 @@ export class ReceiverSession implements Sink {
       this.#publishId = claim?.publishId ?? null;
       const held = this.#held ?? [];
       this.#held = null;
-      if (!this.#process(held)) this.#onBackpressure();
+      // Written outside `deliver`: the hub is told, so its stall policy covers a receiver that never reads the cache.
+      if (!this.#process(held)) this.#subscriber.blocked();
       // Notes §3.5: the clear-cache receiver gets the whole cache first, then clears it.
       if (this.#state === 'playing') this.#requestClear();
     } catch (err) {
@@ -130,13 +127,30 @@ export class ReceiverSession implements Sink {
 
   deliver(batch: readonly Message[]): boolean {
     if (this.#state === 'closed') return true;
-    if (this.#held) {
-      for (const msg of batch) this.#held.push(msg);
-      return true;
+    if (this.#held) return this.#hold(batch);
+    return this.#process(batch);
+  }
+
+  /** Sink: what this socket has not yet handed to the kernel, the progress measure of the hub's stall policy. */
+  pendingBytes(): number {
+    return this.#writer.bufferedAmount;
+  }
+
+  /**
+   * Holds deliveries until the registry says whether a publisher is live. The replay is bounded by
+   * the cache; live messages after it by `maxPendingDuringReplay` (a registry that does not answer
+   * must not make a receiver buffer the stream): past it the receiver is closed as slow (4008).
+   */
+  #hold(batch: readonly Message[]): boolean {
+    if (this.#subscribed) {
+      this.#heldLive += batch.length;
+      if (this.#heldLive > this.#o.settings.maxPendingDuringReplay) {
+        this.#finish(RelayClose.slow);
+        return true;
+      }
     }
-    const writable = this.#process(batch);
-    if (!writable) this.#onBackpressure();
-    return writable;
+    for (const msg of batch) this.#held!.push(msg);
+    return true;
   }
 
   /** Called by the hub when it gives up on us (queue overflow), and by the dialect at shutdown. */
@@ -150,12 +164,7 @@ export class ReceiverSession implements Sink {
    * test page and the hls-encoder stop on any close), so the close frame stays.
    */
   drainAndClose(reason: CloseReason, flushLimitMs: number): void {
-    endWhenFlushed(() => this.#finish(reason), {
-      clock: this.#o.ctx.clock,
-      limitMs: flushLimitMs,
-      flushed: () =>
-        this.#state === 'closed' || this.#o.ws.readyState !== 1 || ((this.#subscriber?.queuedMessages ?? 0) === 0 && this.#writer.bufferedAmount === 0),
-    });
+    endOnceWritten(() => this.#finish(reason), { ws: this.#o.ws, writer: this.#writer, subscriber: () => this.#subscriber }, this.#o.ctx.clock, flushLimitMs);
   }
 
   #process(batch: readonly Message[]): boolean {
@@ -230,28 +239,7 @@ export class ReceiverSession implements Sink {
       .catch((err: Error) => ctx.log.warn({ err: err.message, conn: this.id }, 'relay cache clear failed'));
   }
 
-  #onBackpressure(): void {
-    if (this.#stallTimer !== null || this.#state === 'closed') return;
-    this.#stallMark = this.#writer.bufferedAmount;
-    this.#armStall();
-  }
-
-  /** Closes a receiver whose socket made no progress for a whole stall period (it never blocks others). */
-  #armStall(): void {
-    const { clock } = this.#o.ctx;
-    this.#stallTimer = clock.setTimeout(() => {
-      this.#stallTimer = null;
-      if (this.#state === 'closed' || this.#writer.writable) return;
-      const now = this.#writer.bufferedAmount;
-      if (now >= this.#stallMark) return this.#finish(RelayClose.slow);
-      this.#stallMark = now;
-      this.#armStall();
-    }, this.#o.settings.stallTimeoutMs);
-  }
-
   #onDrain(): void {
-    if (this.#stallTimer !== null) this.#o.ctx.clock.clearTimeout(this.#stallTimer);
-    this.#stallTimer = null;
     this.#subscriber?.resume();
   }
 
@@ -260,14 +248,12 @@ export class ReceiverSession implements Sink {
     this.#state = 'closed';
     this.#held = null;
     this.#cleanup();
-    closeWithGrace(this.#o.ws, reason, this.#o.ctx.clock, this.#o.settings.closeGraceMs);
+    closeWithGrace(this.#o.ws, reason, { clock: this.#o.ctx.clock, ms: this.#o.settings.closeGraceMs });
   }
 
   #cleanup(): void {
     this.#liveness.stop();
     this.#subscriber?.detach();
-    if (this.#stallTimer !== null) this.#o.ctx.clock.clearTimeout(this.#stallTimer);
-    this.#stallTimer = null;
   }
 
   #onSocketClose(): void {

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { clientIp, createIpMatcher } from '../shared/client-ip.js';
-import type { ConnectionLimiter } from '../shared/connection-limiter.js';
-import { rejectUpgrade } from '../shared/http-reply.js';
+import { clientIp, createIpMatcher } from '../../net/client-ip.js';
+import type { ConnectionLimiter } from '../../net/connection-limiter.js';
+import { rejectUpgrade } from '../../net/http-reply.js';
 import type { DialectContext } from '../types.js';
 import { RefusalText, hubChannel, keyDigest, parseRelayPath, type ConnectionKind } from './codec.js';
 import type { KeyVerifier } from './key-verifier.js';

@@ -2,33 +2,21 @@
  * Server-to-client WebSocket frames, built once per message and shared by every subscriber
  * (DESIGN.md "Encode once"; STYLE.md rule 3). Unmasked, unfragmented, no extensions
  * [RFC 6455 §5.2: server frames are not masked; FIN=1; payload length 7, 7+16 or 7+64 bits].
+ * The header comes from `ws`'s public `Sender.frame` (its static framing function, made public for
+ * broadcasts that send one frame to many clients: websockets/ws#1016), so framing exists once.
  */
+import { Sender } from 'ws';
+
+// `ws` exports Sender (index.js `WebSocket.Sender`, wrapper.mjs `export { Sender }`) and documents
+// `Sender.frame` as public; @types/ws does not declare it.
+declare module 'ws' {
+  export const Sender: {
+    frame(data: Uint8Array, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }): Buffer[];
+  };
+}
 
 export const Opcode = { text: 0x1, binary: 0x2 } as const;
 export type Opcode = (typeof Opcode)[keyof typeof Opcode];
-
-/** The 2-, 4- or 10-byte header of a final, unmasked frame carrying `length` payload bytes. */
-export function frameHeader(length: number, opcode: Opcode): Buffer {
-  if (length < 126) {
-    const header = Buffer.allocUnsafe(2);
-    header[0] = 0x80 | opcode;
-    header[1] = length;
-    return header;
-  }
-  if (length < 65_536) {
-    const header = Buffer.allocUnsafe(4);
-    header[0] = 0x80 | opcode;
-    header[1] = 126;
-    header.writeUInt16BE(length, 2);
-    return header;
-  }
-  const header = Buffer.allocUnsafe(10);
-  header[0] = 0x80 | opcode;
-  header[1] = 127;
-  header.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-  header.writeUInt32BE(length >>> 0, 6);
-  return header;
-}
 
 /** Payloads up to this size are copied into one buffer with their header; larger ones are sent as header + payload. */
 const INLINE_LIMIT = 16 * 1024;
@@ -57,7 +45,8 @@ export class FrameCache {
 }
 
 function build(payload: Uint8Array, opcode: Opcode): Frame {
-  const header = frameHeader(payload.byteLength, opcode);
+  // Unmasked, `Sender.frame` returns [header, payload]: the payload by reference, never copied.
+  const header = Sender.frame(payload, { fin: true, opcode, mask: false, readOnly: false, rsv1: false })[0]!;
   if (payload.byteLength > INLINE_LIMIT) return [header, payload] as const;
   const out = Buffer.allocUnsafe(header.length + payload.byteLength);
   header.copy(out, 0);
@@ -153,7 +142,7 @@ function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
 }
 
 /** Copies frames into one buffer, in order. */
-export function concatFrames(frames: readonly Frame[]): Buffer {
+function concatFrames(frames: readonly Frame[]): Buffer {
   const out = Buffer.allocUnsafe(framesLength(frames));
   let at = 0;
   for (const f of frames) {

@@ -1,6 +1,7 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { BatchCache, FrameCache, Opcode, framesLength, type Frame } from './frame.js';
+import { upgradedSocketOf } from './ws-upgrade.js';
 
 /** One cache for the process: keyed by payload object, so it is shared across dialects and sockets and freed with the messages. */
 const sharedFrames = new FrameCache();
@@ -10,45 +11,40 @@ const sharedBatches = new BatchCache(sharedFrames);
 /** Batches up to this many bytes are written as one shared buffer with one write(); larger ones frame by frame under one cork. */
 const COALESCE_LIMIT = 4 * 1024 * 1024;
 
-interface WsInternals {
-  _socket?: Socket;
-  _sender?: { _state?: number; _queue?: unknown[] };
-  _extensions?: Record<string, unknown>;
-}
-
 /**
  * Writes batches of frames to one `ws` socket with one syscall per batch, and reports
  * backpressure to the hub (DESIGN.md "Encode once"; STYLE.md §11 "Backpressure is split").
  *
- * Fast path: each payload is framed once (FrameCache) and the tick's frames for this socket are
- * written to the underlying net.Socket as one buffer. That bypasses `ws`'s sender, which is only
- * safe when the sender is idle with nothing queued and no extension (permessage-deflate) was
- * negotiated; otherwise — and whenever `ws`'s internals are not what this file expects — it falls
- * back to `ws.send` under one cork. This is the one file that touches `ws` internals (STYLE.md §9),
- * behind that feature check and ws-writer tests.
+ * Fast path: each payload is framed once (FrameCache, with ws's public `Sender.frame`) and the
+ * tick's frames for this socket are written as one buffer to the socket the WebSocket was upgraded
+ * from (ws-upgrade.ts keeps it; the HTTP `upgrade` event gives it to us). Only public `ws` API is
+ * read. Writing beside `ws` is safe when no extension was negotiated (`ws.extensions === ''`): its
+ * Sender then writes every frame of ours (pong, close, `ws.send` of a string or buffer)
+ * synchronously and whole, and queues only while deflating or reading a Blob (ws lib/sender.js:
+ * `_state` leaves DEFAULT only for DEFLATING and GET_BLOB_DATA); StreamHub sends no Blob. With
+ * permessage-deflate, or for a WebSocket not accepted through `acceptWebSocket`, it falls back to
+ * `ws.send` (under one cork when the socket is known).
  */
 export class WsWriter {
   readonly #ws: WebSocket;
-  readonly #internals: WsInternals;
   readonly #highWaterMarkBytes: number;
   readonly #onDrain: () => void;
-  readonly #raw: Socket | null;
-  readonly #canPreframe: boolean;
+  readonly #raw: Duplex | null;
+  readonly #preframed: boolean;
   #waitingForDrain = false;
 
   constructor(ws: WebSocket, highWaterMarkBytes: number, onDrain: () => void) {
     this.#ws = ws;
-    this.#internals = ws as unknown as WsInternals;
     this.#highWaterMarkBytes = highWaterMarkBytes;
     this.#onDrain = onDrain;
-    const raw = this.#internals._socket;
-    this.#raw = raw && typeof raw.cork === 'function' && typeof raw.write === 'function' ? raw : null;
-    const sender = this.#internals._sender;
-    this.#canPreframe =
-      this.#raw !== null &&
-      typeof sender?._state === 'number' &&
-      Array.isArray(sender._queue) &&
-      Object.keys(this.#internals._extensions ?? {}).length === 0;
+    this.#raw = upgradedSocketOf(ws) ?? null;
+    // Extensions are agreed in the handshake, before any session exists, and never change.
+    this.#preframed = this.#raw !== null && ws.extensions === '';
+  }
+
+  /** True when this writer sends shared pre-framed bytes (encode once); false when it goes through `ws.send`. */
+  get preframed(): boolean {
+    return this.#preframed;
   }
 
   /** True while the socket can take more. */
@@ -66,7 +62,7 @@ export class WsWriter {
    */
   sendBatch(payloads: readonly (Uint8Array | string)[], binary = false): boolean {
     if (this.#ws.readyState !== 1 || payloads.length === 0) return this.#ws.readyState === 1;
-    if (this.#senderIdle()) this.#writePreframed(payloads, binary ? Opcode.binary : Opcode.text);
+    if (this.#preframed) this.#writePreframed(payloads, binary ? Opcode.binary : Opcode.text);
     else this.#sendThroughWs(payloads, binary);
     return this.#checkWatermark();
   }
@@ -79,7 +75,7 @@ export class WsWriter {
   sendMessages(batch: readonly { readonly payload: Uint8Array }[], binary = false): boolean {
     if (this.#ws.readyState !== 1 || batch.length === 0) return this.#ws.readyState === 1;
     const opcode = binary ? Opcode.binary : Opcode.text;
-    const shared = this.#senderIdle() ? sharedBatches.ofMessages(batch, opcode, COALESCE_LIMIT) : null;
+    const shared = this.#preframed ? sharedBatches.ofMessages(batch, opcode, COALESCE_LIMIT) : null;
     if (shared) {
       this.#raw!.write(shared);
       return this.#checkWatermark();
@@ -92,11 +88,6 @@ export class WsWriter {
 
   send(payload: Uint8Array | string, binary = false): boolean {
     return this.sendBatch([payload], binary);
-  }
-
-  #senderIdle(): boolean {
-    const sender = this.#internals._sender;
-    return this.#canPreframe && sender !== undefined && sender._state === 0 && sender._queue!.length === 0;
   }
 
   #writePreframed(payloads: readonly (Uint8Array | string)[], opcode: Opcode): void {
@@ -117,7 +108,7 @@ export class WsWriter {
     else this.#writeFrames(raw, frames);
   }
 
-  #writeFrames(raw: Socket, frames: readonly Frame[]): void {
+  #writeFrames(raw: Duplex, frames: readonly Frame[]): void {
     raw.cork();
     try {
       for (const f of frames) {

@@ -20,7 +20,7 @@
 import { obj, text, type Obj } from './codec.js';
 
 /** The `aux_data` types of notes §4.3 ("Aux"), the only ones an aux session may send. */
-export const AUX_DATA_TYPES: ReadonlySet<string> = new Set([
+const AUX_DATA_TYPES: ReadonlySet<string> = new Set([
   'aux_health',
   'aux_abilities',
   'aux_scoreboard',

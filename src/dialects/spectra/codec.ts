@@ -7,7 +7,7 @@
 import { checkJsonBounds, DEFAULT_JSON_BOUNDS, parseBoundedJson, type JsonBounds } from '../../util/json-bounds.js';
 
 /** Longest identifier-like string kept (names, codes, ids); longer ones are cut, never trusted. */
-export const MAX_TEXT = 256;
+const MAX_TEXT = 256;
 
 export type Obj = Record<string, unknown>;
 

@@ -3,14 +3,17 @@
  * notes §4.3 must arrive before the disconnect).
  */
 import type { Socket } from 'socket.io';
+import { systemClock, type Clock } from '../../core/index.js';
 
 /** Longest wait for an in-flight transport upgrade before the connection is closed anyway. */
 const UPGRADE_WAIT_MS = 10_000;
 
 export interface EngineConn {
   readonly upgrading?: boolean;
+  readonly transport?: { readonly name: string; readonly writable: boolean };
   once(event: 'upgrade' | 'close', fn: () => void): void;
-  close(): void;
+  /** engine.io Socket#close(discard): `true` closes the transport now instead of after the next flush. */
+  close(discard?: boolean): void;
 }
 
 /**
@@ -36,16 +39,18 @@ export function hangUp(socket: Socket): void {
  * (Spectra-Frontend SocketService: `reconnection: true`, logon again on "reconnect") would stay blank.
  * Mid-upgrade the close waits for the upgrade (bounded), as in `hangUp`.
  */
-export function endTransport(conn: EngineConn): void {
+export function endTransport(conn: EngineConn, clock: Clock = systemClock): void {
   if (!conn.upgrading) {
-    conn.close();
+    // A long-polling transport with no poll pending would hold the close packet until the client's
+    // next poll (engine.io waits up to 30 s, keeping the process alive after shutdown): discard it;
+    // that poll then gets 400 "Session ID unknown", on which socket.io-client reconnects as on a close.
+    conn.close(conn.transport?.name === 'polling' && !conn.transport.writable);
     return;
   }
-  const timer = setTimeout(() => conn.close(), UPGRADE_WAIT_MS);
-  timer.unref();
+  const timer = clock.setTimeout(() => conn.close(), UPGRADE_WAIT_MS);
   conn.once('upgrade', () => {
-    clearTimeout(timer);
+    clock.clearTimeout(timer);
     conn.close();
   });
-  conn.once('close', () => clearTimeout(timer));
+  conn.once('close', () => clock.clearTimeout(timer));
 }

@@ -22,7 +22,7 @@ import {
 import { auxSeatKey, checkAuxData } from './aux-binding.js';
 import { LogThrottle } from '../../util/log-throttle.js';
 import type { MatchRegistry } from './match-registry.js';
-import { safeEqual } from '../shared/http-reply.js';
+import { safeEqual } from '../../net/http-reply.js';
 import { hangUp } from './hang-up.js';
 import { normaliseTeam, normaliseTools } from './tools.js';
 import type { VersionRange } from './version-range.js';

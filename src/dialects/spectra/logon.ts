@@ -2,7 +2,7 @@
  * The `obs_logon` / `aux_logon` checks of notes §4.3, in their order, as pure-ish functions: the
  * only effect is the optional backend key lookup. Each failure carries the original's reason text.
  */
-import { safeEqual } from '../shared/http-reply.js';
+import { safeEqual } from '../../net/http-reply.js';
 import { text, type Obj } from './codec.js';
 import type { VersionRange } from './version-range.js';
 

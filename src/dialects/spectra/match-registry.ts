@@ -44,7 +44,7 @@ interface Entry {
 const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 /** The 12-character reconnect secret of notes §4.3 step 5, from `[A-Z0-9]`. */
-export function newGroupSecret(): string {
+function newGroupSecret(): string {
   let out = '';
   for (let i = 0; i < 12; i++) out += SECRET_ALPHABET[randomInt(SECRET_ALPHABET.length)];
   return out;

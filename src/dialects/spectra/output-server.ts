@@ -5,7 +5,8 @@
  * on any node reaches overlays on every node.
  */
 import type { Server, Socket } from 'socket.io';
-import type { Hub, IdSource, Logger, QueueLimits, Subscriber } from '../../core/index.js';
+import type { Hub, IdSource, Logger, Subscriber } from '../../core/index.js';
+import { queueLimitsFrom } from '../shared/lifecycle/index.js';
 import { decodePayload } from './codec.js';
 import type { JsonBounds } from '../../util/json-bounds.js';
 import { MAX_GROUP_CODE } from './logon.js';
@@ -26,16 +27,11 @@ interface Room {
   readonly subscriber: Subscriber;
 }
 
-/** The sink always accepts (Socket.IO buffers per socket), so the hub queue stays tiny. */
-const LIMITS: QueueLimits = {
-  maxMessages: 8,
-  maxBytes: 32 << 20,
-  overflow: 'coalesce',
-  overflowClose: { code: 4008, reason: 'slow consumer' },
-  stallTimeoutMs: 0,
-  stallClose: { code: 4008, reason: 'slow consumer' },
-  maxPendingDuringReplay: 64,
-};
+/** The sink always accepts (Socket.IO buffers per socket, bounded in session.ts), so the hub queue stays tiny. */
+const LIMITS = queueLimitsFrom(
+  { maxMessages: 8, maxBytes: 32 << 20, overflow: 'coalesce', stallTimeoutMs: 0 },
+  { overflowClose: { code: 4008, reason: 'slow consumer' }, maxPendingDuringReplay: 64 },
+);
 
 export class OutputServer {
   readonly #io: Server;

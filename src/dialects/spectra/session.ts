@@ -5,7 +5,7 @@
  * (STYLE rule 3). `reset` (match removed) forgets the cached state.
  */
 import type { Server } from 'socket.io';
-import type { CloseReason, Message, Sink } from '../../core/index.js';
+import { overBounds, type CloseReason, type Message, type Sink } from '../../core/index.js';
 import { fromBytes } from './codec.js';
 
 export interface RoomSinkOptions {
@@ -22,12 +22,15 @@ export class RoomSink implements Sink {
   readonly id: string;
   readonly dialect = 'spectra';
   readonly #o: RoomSinkOptions;
+  /** Per overlay socket: Engine.IO packets buffered (`spectra.outputMaxBufferedPackets`). */
+  readonly #socketBound: { readonly maxMessages: number; readonly maxBytes: number };
   /** The latest state string, for the immediate `match_data` after a later logon (notes §4.4). */
   #last: string | null = null;
 
   constructor(options: RoomSinkOptions) {
     this.id = options.id;
     this.#o = options;
+    this.#socketBound = { maxMessages: options.maxBufferedPackets, maxBytes: Infinity };
   }
 
   get last(): string | null {
@@ -73,9 +76,10 @@ export class RoomSink implements Sink {
     if (!ids) return;
     for (const id of ids) {
       const socket = this.#o.io.sockets.sockets.get(id);
-      // Socket.IO buffers without a bound; a consumer that stops reading is cut instead (STYLE rule 4).
+      // Socket.IO buffers without a bound; a consumer that stops reading is cut instead (STYLE rule 4),
+      // by the core's slow-consumer bound with the `close` policy: packets counted, bytes not bounded.
       const buffered = (socket?.conn as unknown as { writeBuffer?: unknown[] } | undefined)?.writeBuffer?.length ?? 0;
-      if (socket && buffered > this.#o.maxBufferedPackets) socket.disconnect(true);
+      if (socket && overBounds(this.#socketBound, buffered, 0)) socket.disconnect(true);
     }
   }
 }

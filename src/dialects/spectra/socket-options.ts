@@ -4,7 +4,7 @@
  * for path (`/socket.io/`), transports (polling, then upgrade) and ping (25 s / 20 s).
  */
 import type { ServerOptions } from 'socket.io';
-import type { ConnectionRateGate } from '../shared/connection-rate.js';
+import type { ConnectionRateGate } from '../../net/connection-rate.js';
 
 export function socketOptions(
   corsOrigin: string | readonly string[],

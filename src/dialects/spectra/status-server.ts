@@ -4,7 +4,7 @@
  * Every answer carries `Access-Control-Allow-Origin: *`, as the original's.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson } from '../shared/http-reply.js';
+import { sendJson } from '../../net/http-reply.js';
 import type { MatchRegistry } from './match-registry.js';
 
 const CORS = { 'access-control-allow-origin': '*' } as const;

@@ -82,7 +82,7 @@ export function mapName(internal: string): string {
 }
 
 /** Scoreboard `initialArmor` index → armour name. */
-export const ARMOR = ['None', 'Light', 'Heavy', 'None', 'Regen'] as const;
+const ARMOR = ['None', 'Light', 'Heavy', 'None', 'Regen'] as const;
 
 export function armorName(index: unknown): string {
   return typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < ARMOR.length ? ARMOR[index]! : 'None';

@@ -9,7 +9,7 @@ import type { MatchWire } from './model-types.js';
 export type TimeoutSide = 'left' | 'right';
 
 /** Cancelling within this many ms refunds the timeout (notes §4.6). */
-export const TIMEOUT_GRACE_MS = 10_000;
+const TIMEOUT_GRACE_MS = 10_000;
 const TICK_MS = 1_000;
 
 export interface TimeoutTimers {

@@ -4,6 +4,7 @@
  * `>=`, `>`, `<=`, `<`, `=` or a bare version, all of which must hold. As in semver's default,
  * pre-release versions never satisfy a range.
  */
+import { ErrorCode, StreamHubError } from '../../errors.js';
 
 type Triple = readonly [number, number, number];
 
@@ -32,7 +33,7 @@ export function parseVersionRange(source: string): VersionRange {
     .split(/\s+/)
     .map((part) => {
       const m = COMPARATOR.exec(part);
-      if (!m) throw new Error(`unsupported version range "${source}"`);
+      if (!m) throw new StreamHubError(ErrorCode.config, `unsupported version range "${source}"`);
       return { op: m[1] ?? '=', version: parse(m[2]!)! };
     });
   return {

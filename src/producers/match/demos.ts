@@ -11,7 +11,9 @@ import { createStatsBombReplay } from './statsbomb/replay.js';
 import { openDataFiles, SHIPPED_MATCH_ID, shippedFiles } from './statsbomb/source.js';
 import { sleep } from './timeline.js';
 
-export const DEMO_MATCH_IDS = { mock: 'demo', statsbomb: 'fifa-wc-2022-final-arg-fra' } as const;
+import { DEMO_MATCH_IDS, replayStreamId } from './demo-ids.js';
+
+export { DEMO_MATCH_IDS, replayStreamId };
 
 /** Default pause before a failed producer starts over. */
 export const RETRY_DELAY_MS = 5_000;
@@ -47,15 +49,6 @@ export async function supervise(producer: Producer, signal: AbortSignal, options
     }
     if (!(await sleep(clock, options.retryDelayMs ?? RETRY_DELAY_MS, signal))) return;
   }
-}
-
-/**
- * The stream the StatsBomb replay runs under: the 2022 final (the shipped excerpt, or the whole
- * match from open data) keeps its demo id (DESIGN.md), any other match is `statsbomb-<id>`.
- */
-export function replayStreamId(options: Pick<MatchDemoOptions, 'statsbombDir' | 'statsbombMatchId'>): string {
-  const id = options.statsbombDir ? (options.statsbombMatchId ?? SHIPPED_MATCH_ID) : SHIPPED_MATCH_ID;
-  return id === SHIPPED_MATCH_ID ? DEMO_MATCH_IDS.statsbomb : `statsbomb-${id}`;
 }
 
 /** Starts the enabled demo producers in the background; they stop when `signal` aborts. */

@@ -6,6 +6,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { buildSessionScript } from './session-script.js';
+import { ErrorCode, StreamHubError } from '../../core/index.js';
 
 export interface SpectraDemoOptions {
   /** `http(s)://host:5100`. */
@@ -51,7 +52,7 @@ async function playMatch(options: SpectraDemoOptions, seed: number, signal: Abor
     });
     const ack = new Promise<{ value: boolean; reason: string }>((resolve, reject) => {
       socket.once('obs_logon_ack', (raw: string) => resolve(JSON.parse(raw) as { value: boolean; reason: string }));
-      socket.once('disconnect', () => reject(new Error('disconnected before the logon ack')));
+      socket.once('disconnect', () => reject(new StreamHubError(ErrorCode.producer, 'disconnected before the logon ack')));
     });
     socket.emit(
       'obs_logon',
@@ -72,7 +73,7 @@ async function playMatch(options: SpectraDemoOptions, seed: number, signal: Abor
       }),
     );
     const result = await ack;
-    if (!result.value) throw new Error(`logon refused: ${result.reason}`);
+    if (!result.value) throw new StreamHubError(ErrorCode.producer, `logon refused: ${result.reason}`);
     for (const step of script.steps) {
       if (signal.aborted || socket.disconnected) return;
       await pause(step.delayMs, signal);

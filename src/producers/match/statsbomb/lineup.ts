@@ -5,6 +5,7 @@
 import type { Kit, MatchInit, Player, Team } from '../../../dialects/match/spec.js';
 import { PRODUCER_SPEC_VERSION } from '../spec-version.js';
 import type { SbEvent, SbLineupTeam, SbMatch, Sides } from './types.js';
+import { ErrorCode, StreamHubError } from '../../../core/index.js';
 
 export const playerId = (sbPlayerId: number): string => `P_${sbPlayerId}`;
 
@@ -54,7 +55,7 @@ export function resolveSides(lineups: readonly SbLineupTeam[], events: readonly 
   const ids = lineups.map((l) => l.team_id);
   const home = match?.home_team?.home_team_id ?? events.find((e) => e.type?.name === 'Starting XI')?.team?.id ?? ids[0];
   const away = ids.find((id) => id !== home) ?? match?.away_team?.away_team_id;
-  if (home === undefined || away === undefined || home === away) throw new Error('statsbomb: lineups must name two teams');
+  if (home === undefined || away === undefined || home === away) throw new StreamHubError(ErrorCode.dataFile, 'statsbomb: lineups must name two teams');
   return { home, away };
 }
 
@@ -86,7 +87,7 @@ export interface InitOptions {
 export function buildMatchInit(o: InitOptions): MatchInit {
   const home = o.lineups.find((l) => l.team_id === o.sides.home);
   const away = o.lineups.find((l) => l.team_id === o.sides.away);
-  if (!home || !away) throw new Error('statsbomb: lineups do not hold both teams');
+  if (!home || !away) throw new StreamHubError(ErrorCode.dataFile, 'statsbomb: lineups do not hold both teams');
   const competition = [o.match?.competition?.competition_name, o.match?.season?.season_name, o.match?.competition_stage?.name].filter(Boolean).join(' ');
   const init: MatchInit = {
     type: 'match.init',

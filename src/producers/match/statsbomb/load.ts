@@ -2,6 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { Sb360Frame, SbEvent, SbLineupTeam, SbMatch } from './types.js';
+import { ErrorCode, StreamHubError } from '../../../core/index.js';
 
 /** A whole match's events file is ~4 MB; anything far larger is not a StatsBomb match file. */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -21,7 +22,7 @@ export interface StatsBombData {
 }
 
 function checkSize(path: string, size: number): void {
-  if (size > MAX_FILE_BYTES) throw new Error(`statsbomb: ${path} is ${size} bytes, over the ${MAX_FILE_BYTES} byte limit`);
+  if (size > MAX_FILE_BYTES) throw new StreamHubError(ErrorCode.dataFile, `statsbomb: ${path} is ${size} bytes, over the ${MAX_FILE_BYTES} byte limit`);
 }
 
 /** JSON.parse naming the file: a bare SyntaxError would not say which of the files is broken. */
@@ -29,7 +30,7 @@ function parseJson(text: string, path: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new SyntaxError(`statsbomb: ${path} is not valid JSON (${(err as Error).message})`);
+    throw new StreamHubError(ErrorCode.dataFile, `statsbomb: ${path} is not valid JSON (${(err as Error).message})`);
   }
 }
 
@@ -44,7 +45,7 @@ function readJsonSync(path: string): unknown {
 }
 
 function arrayOf<T>(value: unknown, path: string, valid: (item: Record<string, unknown>) => boolean): T[] {
-  if (!Array.isArray(value)) throw new Error(`statsbomb: ${path} is not a JSON array`);
+  if (!Array.isArray(value)) throw new StreamHubError(ErrorCode.dataFile, `statsbomb: ${path} is not a JSON array`);
   const items = value.filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null && valid(v as Record<string, unknown>));
   return items as T[];
 }
@@ -65,11 +66,11 @@ function assemble(raw: RawFiles, files: StatsBombFiles): StatsBombData {
   const events = arrayOf<SbEvent>(raw.events, files.eventsFile, isEvent);
   const lineups = arrayOf<SbLineupTeam>(raw.lineups, files.lineupsFile, (l) => typeof l.team_id === 'number' && Array.isArray(l.lineup));
   for (const team of lineups) (team as { lineup: unknown[] }).lineup = team.lineup.filter((p) => typeof p === 'object' && p !== null && typeof (p as { player_id?: unknown }).player_id === 'number');
-  if (lineups.length !== 2) throw new Error(`statsbomb: ${files.lineupsFile} must hold exactly two teams`);
+  if (lineups.length !== 2) throw new StreamHubError(ErrorCode.dataFile, `statsbomb: ${files.lineupsFile} must hold exactly two teams`);
   const data: { -readonly [K in keyof StatsBombData]: StatsBombData[K] } = { events, lineups };
   if (files.matchFile) {
     const match = raw.match;
-    if (typeof match !== 'object' || match === null || Array.isArray(match)) throw new Error(`statsbomb: ${files.matchFile} is not a JSON object`);
+    if (typeof match !== 'object' || match === null || Array.isArray(match)) throw new StreamHubError(ErrorCode.dataFile, `statsbomb: ${files.matchFile} is not a JSON object`);
     data.match = match as SbMatch;
   }
   if (files.threeSixtyFile) data.threeSixty = arrayOf<Sb360Frame>(raw.threeSixty, files.threeSixtyFile, (f) => typeof f.event_uuid === 'string');
