@@ -339,11 +339,17 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
       .filter((v) => v.master && !v.failed && v.ranges.length > 0)
       .sort((a, b) => a.ranges[0]![0] - b.ranges[0]![0])
       .map((v) => v.port);
+  // Right after a failover the node asked may not have heard of the promotion yet (gossip): ask
+  // again, bounded, until some node's view has a live master for the slot.
   const masterOf = async (slotOrKey: number | string) => {
     const slot = typeof slotOrKey === 'number' ? slotOrKey : keySlot(slotOrKey);
-    const owner = (await view()).find((v) => v.master && !v.failed && v.ranges.some(([a, b]) => slot >= a && slot <= b));
-    if (!owner) throw new Error(`no master serves slot ${slot}`);
-    return owner.port;
+    const deadline = Date.now() + CLUSTER_TIMEOUTS.converge;
+    for (;;) {
+      const owner = (await view()).find((v) => v.master && !v.failed && v.ranges.some(([a, b]) => slot >= a && slot <= b));
+      if (owner) return owner.port;
+      if (Date.now() > deadline) throw new Error(`no master serves slot ${slot}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   };
 
   return {
