@@ -90,3 +90,30 @@ it('overlays and the observer are cut one by one over the window as a transport 
   await eventually(() => overlays.every((o, i) => o.states.length > before[i]!), 'match_data from the new node', 15_000);
   await closing;
 });
+
+it('an overlay on long-polling is cut at shutdown and reconnects to the successor, logging on again', async (t) => {
+  const settings = { emitIntervalMs: 50, requireAuthKey: false, development: true };
+  const old = await startNode('spectra', { settings, server: { shutdownDrainWindowMs: 0, shutdownDeadlineMs: 10_000 } });
+  let closing: Promise<void> | null = null;
+  t.after(() => closing ?? old.close());
+  const ports = samePorts(old, 'spectra');
+  // SocketService with the transport pinned to long-polling (what a client behind a proxy without WebSocket gets).
+  const socket = io(`http://127.0.0.1:${ports.outputPort!}`, { transports: ['polling'], reconnection: true, reconnectionDelay: 100, forceNew: true });
+  t.after(() => socket.close());
+  const reasons: string[] = [];
+  let logons = 0;
+  socket.on('disconnect', (reason) => reasons.push(reason));
+  socket.on('logon_success', () => (logons += 1));
+  socket.io.on('reconnect', () => socket.emit('logon', JSON.stringify({ groupCode: 'POLL' })));
+  socket.emit('logon', JSON.stringify({ groupCode: 'POLL' }));
+  await eventually(() => logons === 1, 'the polling overlay logged on', 15_000);
+
+  closing = old.close();
+  const next = await startNode('spectra', { settings: { ...settings, ...ports } });
+  t.after(() => next.close());
+  await closing;
+  await eventually(() => logons === 2, 'the overlay reconnected to the successor and logged on again', 20_000);
+  // A pending poll gets the close packet (`transport close`); a transport closed between polls answers the next poll
+  // 400 "Session ID unknown" (`transport error`, src/dialects/spectra/hang-up.ts). Either way socket.io-client reconnects.
+  assert.ok(['transport close', 'transport error'].includes(reasons[0]!), `cut as a transport close or error, never "io server disconnect": ${reasons[0]}`);
+});
