@@ -4,9 +4,10 @@
  * flushes Redis, so the next publish starts a new epoch at offset 1.
  */
 import { after, before } from 'node:test';
-import { RedisBroker } from '../../src/brokers/redis.js';
+import type { RedisBroker } from '../../src/brokers/redis.js';
 import { startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
 import { describeBroker } from './broker.contract.js';
+import { contractRedisBroker } from './redis-broker-factory.js';
 
 let redis: RedisUnderTest;
 before(async () => {
@@ -17,12 +18,7 @@ after(() => redis.stop());
 describeBroker('RedisBroker', async (deps = {}) => {
   const brokers: RedisBroker[] = [];
   const make = () => {
-    const b = new RedisBroker({
-      url: redis.url,
-      commandTimeoutMs: 2_000,
-      ...(deps.clock ? { clock: deps.clock } : {}),
-      ...(deps.idempotency ? { idempotencyWindowMs: deps.idempotency.windowMs, idempotencyMaxKeys: deps.idempotency.maxKeys } : {}),
-    });
+    const b = contractRedisBroker(redis.url, deps);
     brokers.push(b);
     return b;
   };

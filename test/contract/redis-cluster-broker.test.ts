@@ -15,6 +15,7 @@ import type { Message } from '../../src/core/index.js';
 import { eventually } from '../helpers/eventually.js';
 import { startRedisCluster, type RedisClusterUnderTest } from '../helpers/redis-cluster.js';
 import { describeBroker } from './broker.contract.js';
+import { contractRedisBroker } from './redis-broker-factory.js';
 
 let cluster: RedisClusterUnderTest;
 before(async () => {
@@ -29,12 +30,7 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 describeBroker('RedisBroker on a Redis Cluster', async (deps = {}) => {
   const brokers: RedisBroker[] = [];
   const make = () => {
-    const b = new RedisBroker({
-      url: url(),
-      commandTimeoutMs: 2_000,
-      ...(deps.clock ? { clock: deps.clock } : {}),
-      ...(deps.idempotency ? { idempotencyWindowMs: deps.idempotency.windowMs, idempotencyMaxKeys: deps.idempotency.maxKeys } : {}),
-    });
+    const b = contractRedisBroker(url(), deps);
     brokers.push(b);
     return b;
   };

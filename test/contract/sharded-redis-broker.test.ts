@@ -7,10 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { RedisBroker } from '../../src/brokers/redis.js';
 import { ShardedBroker } from '../../src/brokers/sharded.js';
 import { redisCommand, startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
-import { describeBroker } from './broker.contract.js';
+import { describeBroker, type BrokerDeps } from './broker.contract.js';
+import { contractRedisBroker } from './redis-broker-factory.js';
 
 const SHARDS = 3;
 let shards: RedisUnderTest[] = [];
@@ -21,18 +21,8 @@ after(() => Promise.all(shards.map((s) => s.stop())));
 
 const RETAIN = { maxMessages: 10, maxBytes: 1 << 20, maxAgeMs: 0, maxPinned: 0, idleTtlMs: 0 };
 
-function sharded(deps: { clock?: import('../../src/core/index.js').Clock; idempotency?: { windowMs: number; maxKeys: number } } = {}) {
-  return new ShardedBroker(
-    shards.map(
-      (s) =>
-        new RedisBroker({
-          url: s.url,
-          commandTimeoutMs: 2_000,
-          ...(deps.clock ? { clock: deps.clock } : {}),
-          ...(deps.idempotency ? { idempotencyWindowMs: deps.idempotency.windowMs, idempotencyMaxKeys: deps.idempotency.maxKeys } : {}),
-        }),
-    ),
-  );
+function sharded(deps: BrokerDeps = {}) {
+  return new ShardedBroker(shards.map((s) => contractRedisBroker(s.url, deps)));
 }
 
 describeBroker('ShardedBroker over 3 Redis shards', async (deps = {}) => {
