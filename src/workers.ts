@@ -85,7 +85,9 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
 async function startBrokerHost(config: Config, log: Logger): Promise<BrokerHost> {
   cluster.setupPrimary({ serialization: 'advanced' });
   const broker = new MemoryBroker({ idempotency: { windowMs: config.server.idempotencyWindowMs, maxKeys: config.server.idempotencyMaxKeys } });
+  const { maxPendingBatches, maxHeldPublishes, stallTimeoutMs } = config.server.embeddedBroker;
   const host = new BrokerHost(broker, {
+    limits: { maxPendingBatches, maxHeldPublishes, stallTimeoutMs },
     log: log.child({ mod: 'broker' }),
     onStall: (workerId) => cluster.workers?.[workerId]?.process.kill('SIGKILL'),
   });

@@ -16,6 +16,10 @@ export interface BrokerConfig {
    * primary process is its broker (brokers/ipc/). Absent or false: this process keeps its own.
    */
   readonly primaryProcessBroker?: boolean;
+  /** Shards: channels whose shard is remembered (`server.redisShardMemoMax`). */
+  readonly shardMemoMax?: number;
+  /** Embedded multi-core mode: a worker's call to the primary fails after this long (`server.embeddedBroker.callTimeoutMs`). */
+  readonly primaryCallTimeoutMs?: number;
 }
 
 /** Picks the broker from the configuration. The Redis broker is loaded only when asked for. */
@@ -25,11 +29,15 @@ export async function createBroker(config: BrokerConfig, deps: { clock: Clock; l
   const shardUrls = config.redisShardUrls ?? [];
   if (shardUrls.length > 0) {
     const [{ RedisBroker }, { ShardedBroker }] = await Promise.all([import('./redis.js'), import('./sharded.js')]);
-    return new ShardedBroker(shardUrls.map((url) => new RedisBroker({ url, clock: deps.clock, log: deps.log, idempotencyWindowMs: windowMs, idempotencyMaxKeys: maxKeys })));
+    return new ShardedBroker(shardUrls.map((url) => new RedisBroker({ url, clock: deps.clock, log: deps.log, idempotencyWindowMs: windowMs, idempotencyMaxKeys: maxKeys })), { ...(config.shardMemoMax ? { memoMax: config.shardMemoMax } : {}) });
   }
   if (!config.redisUrl && config.primaryProcessBroker) {
     const { IpcBroker } = await import('./ipc/client.js');
-    return new IpcBroker(process as IpcEndpoint, { clock: deps.clock, connected: () => process.connected === true });
+    return new IpcBroker(process as IpcEndpoint, {
+      clock: deps.clock,
+      connected: () => process.connected === true,
+      ...(config.primaryCallTimeoutMs ? { callTimeoutMs: config.primaryCallTimeoutMs } : {}),
+    });
   }
   if (!config.redisUrl) return new MemoryBroker({ clock: deps.clock, idempotency: { windowMs, maxKeys } });
   const { RedisBroker } = await import('./redis.js');

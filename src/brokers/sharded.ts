@@ -9,15 +9,17 @@ import type { Broker, BrokerEvents, BrokerHealth, ChannelHistory, HistoryQuery, 
 import { shardOf } from './jump-hash.js';
 import { ErrorCode, StreamHubError } from '../errors.js';
 
-/** Channels whose shard is remembered (the hash costs a few µs); past it the memo starts over. */
-const MEMO_MAX = 100_000;
+/** Channels whose shard is remembered (the hash costs a few µs); past it the memo starts over (`server.redisShardMemoMax`). */
+const DEFAULT_MEMO_MAX = 100_000;
 
 export class ShardedBroker implements Broker {
   readonly name: string;
   readonly #shards: readonly Broker[];
   readonly #memo = new Map<string, Broker>();
+  readonly #memoMax: number;
 
-  constructor(shards: readonly Broker[]) {
+  constructor(shards: readonly Broker[], options: { memoMax?: number } = {}) {
+    this.#memoMax = options.memoMax ?? DEFAULT_MEMO_MAX;
     if (shards.length === 0) throw new StreamHubError(ErrorCode.config, 'ShardedBroker needs at least one shard');
     this.#shards = shards;
     this.name = `${shards[0]!.name}×${shards.length}`;
@@ -31,7 +33,7 @@ export class ShardedBroker implements Broker {
   #of(channel: string): Broker {
     let shard = this.#memo.get(channel);
     if (!shard) {
-      if (this.#memo.size >= MEMO_MAX) this.#memo.clear();
+      if (this.#memo.size >= this.#memoMax) this.#memo.clear();
       shard = this.#shards[shardOf(channel, this.#shards.length)]!;
       this.#memo.set(channel, shard);
     }

@@ -22,6 +22,8 @@ export const serverSchema = z
      * first shard when `redisUrl` is null). docs/cluster.md "Shards".
      */
     redisShardUrls: z.array(z.string().url()).max(256).default([]),
+    /** Channels whose shard (`redisShardUrls`) each node remembers instead of hashing again; past it the memo starts over. */
+    redisShardMemoMax: positiveInt.max(10_000_000).default(100_000),
     /**
      * Idempotency keys (issue 15 item 3): a producer-assigned message id is remembered per channel
      * by the broker (cluster-wide with Redis) for this long; a repeat inside it is not published again.
@@ -82,6 +84,23 @@ export const serverSchema = z
     workers: z.number().int().min(1).max(256).default(1),
     /** A worker that dies is restarted after this delay (doubling up to 30 s while it keeps dying). */
     workerRestartDelayMs: z.number().int().min(10).max(60_000).default(1_000),
+    /**
+     * Bounds of embedded multi-core mode (workers without Redis; src/brokers/ipc/): the primary's
+     * broker and each worker's calls to it.
+     */
+    embeddedBroker: z
+      .object({
+        /** Batches written to one worker's IPC channel and not yet taken; at it, publishes wait (backpressure). */
+        maxPendingBatches: positiveInt.max(1_000_000).default(64),
+        /** Publishes waiting for a congested worker; past it a publish fails with ERR_CAPACITY (producers retry). */
+        maxHeldPublishes: positiveInt.max(10_000_000).default(100_000),
+        /** A worker whose IPC channel has not drained for this long is killed and restarted (its clients resume elsewhere). */
+        stallTimeoutMs: durationMs.min(100).default(10_000),
+        /** A worker's call to the primary (publish, history, subscribe) fails with ERR_BROKER after this long without an answer. */
+        callTimeoutMs: durationMs.min(100).default(10_000),
+      })
+      .strict()
+      .prefault({}),
     /**
      * Most subscriber visits (channel passes, queue flushes) per event-loop turn: a fan-out to
      * many thousand sockets yields to I/O in between. Smaller: lower latency for other work,

@@ -21,6 +21,7 @@ export interface BrokerHostLimits {
   readonly stallTimeoutMs: number;
 }
 
+/** Defaults of `server.embeddedBroker` (config/server.ts), for hosts built without a config (tests). */
 export const BROKER_HOST_DEFAULTS: BrokerHostLimits = { maxPendingBatches: 64, maxHeldPublishes: 100_000, stallTimeoutMs: 10_000 };
 
 export interface BrokerHostOptions {
