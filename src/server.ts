@@ -68,10 +68,10 @@ export async function startStreamHub(config: Config, options: StartOptions): Pro
       ? { cert: readFileSync(config.server.tls.certFile), key: readFileSync(config.server.tls.keyFile) }
       : null,
   };
-  const broker = await createBroker({ redisUrl: config.server.redisUrl, redisShardUrls: config.server.redisShardUrls, primaryProcessBroker: usesPrimaryBroker(config), idempotencyWindowMs: config.server.idempotencyWindowMs, idempotencyMaxKeys: config.server.idempotencyMaxKeys, shardMemoMax: config.server.redisShardMemoMax, primaryCallTimeoutMs: config.server.embeddedBroker.callTimeoutMs }, { clock, log: log.child({ mod: 'broker' }) });
+  const broker = await createBroker({ redisUrl: config.server.redisUrl, redisShardUrls: config.server.redisShardUrls, primaryProcessBroker: usesPrimaryBroker(config), idempotencyWindowMs: config.server.idempotencyWindowMs, idempotencyMaxKeys: config.server.idempotencyMaxKeys, shardMemoMax: config.server.redisShardMemoMax, redisPublishLingerMs: config.server.redisPublishLingerMs, primaryCallTimeoutMs: config.server.embeddedBroker.callTimeoutMs }, { clock, log: log.child({ mod: 'broker' }) });
   // Scale-out: leases, caps and counter tables (DESIGN.md § Scale-out), chosen apart from the broker.
   const coordination = await createCoordination(
-    { redisUrl: config.server.redisUrl, redisShardUrls: config.server.redisShardUrls, primaryProcess: usesPrimaryBroker(config) },
+    { redisUrl: config.server.redisUrl, redisShardUrls: config.server.redisShardUrls, primaryProcess: usesPrimaryBroker(config), primaryCallTimeoutMs: config.server.embeddedBroker.callTimeoutMs },
     log.child({ mod: 'cluster' }),
   );
   const hubLog = log.child({ mod: 'hub' });

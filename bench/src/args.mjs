@@ -3,7 +3,7 @@
  * a small, fast plan used to check that the bench works end to end.
  */
 const SERVERS = ['streamhub', 'streamhub-protocol', 'floor', 'nchan', 'socketio', 'ws'];
-const SCENARIOS = ['s1', 's2', 's4', 's5', 'mem', 'redis-publish', 'workers'];
+const SCENARIOS = ['s1', 's2', 's4', 's5', 'mem', 'redis-publish', 'workers', 'idle-heap', 'cluster', 'pass-cost'];
 
 const FULL = {
   servers: SERVERS,
@@ -38,6 +38,22 @@ const FULL = {
   workersRates: [1_000, 4_000],
   workersSubscribers: 200,
   serverCores: '0',
+  // idle-heap (issue 19): idle subscribers per target, and the targets (bare ws and every dialect)
+  idleConnections: 2_000,
+  idleTargets: ['ws', 'match', 'nova', 'relay', 'spectra', 'elstat', 'streamhub'],
+  // cluster (issue 17): N nodes × M shards beside Socket.IO + the streams adapter; rates are publishes/s over all channels
+  // 3 nodes: node CPU per delivery from two non-ingest nodes in the same step (src/capacity-model.mjs)
+  clusterNodes: [3],
+  clusterShards: [1, 3],
+  clusterRates: [1_000, 4_000],
+  clusterChannels: 64,
+  clusterViewers: 128,
+  clusterExtraViewers: 1_024,
+  clusterReaders: 64,
+  // pass-cost (issue 19): paced publish rates (messages/s per channel) where nothing batches; S2 beside S1 unless --pass-cost-no-s2
+  passCostRates: [20, 80, 320],
+  passCostS2Rates: [8],
+  passCostS2: true,
 };
 
 const QUICK = {
@@ -54,8 +70,8 @@ const QUICK = {
   s5Seconds: 2,
 };
 
-const BOOLEAN_FLAGS = ['quick', 'profile', 'skip-memory', 'skip-bandwidth', 'skip-dialect-memory', 's2-burst', 'help'];
-const VALUE_FLAGS = ['workers', 'workers-rates', 'workers-subscribers', 'server-cores', 'scenarios', 'channels', 'per-channel', 's4-clients', 's5-subscribers', 's5-rate', 's5-seconds', 'redis-rates', 'servers', 'subscribers', 'runs', 'duration', 'size', 'mem-connections', 'start-rate', 'bisections', 'max-p99-ms', 'src-addrs', 'coalesce-us'];
+const BOOLEAN_FLAGS = ['quick', 'profile', 'skip-memory', 'skip-bandwidth', 'skip-dialect-memory', 's2-burst', 'pass-cost-no-s2', 'help'];
+const VALUE_FLAGS = ['pass-cost-rates', 'pass-cost-s2-rates', 'nodes', 'shards', 'cluster-nodes', 'cluster-shards', 'cluster-rates', 'cluster-channels', 'cluster-viewers', 'cluster-extra-viewers', 'cluster-readers', 'idle-connections', 'idle-targets', 'workers', 'workers-rates', 'workers-subscribers', 'server-cores', 'scenarios', 'channels', 'per-channel', 's4-clients', 's5-subscribers', 's5-rate', 's5-seconds', 'redis-rates', 'servers', 'subscribers', 'runs', 'duration', 'size', 'mem-connections', 'start-rate', 'bisections', 'max-p99-ms', 'src-addrs', 'coalesce-us'];
 
 /**
  * `npm run bench -- --quick` reaches this process as `npm --prefix bench start --quick`, and npm
@@ -103,9 +119,18 @@ export function parseArgs(argv) {
       case '--s5-rate': o.s5Rate = Number(value()); break;
       case '--redis-rates': o.redisRates = list(value()).map(Number); break;
       case '--workers': o.workers = Number(value()); break;
+      case '--nodes': case '--cluster-nodes': o.clusterNodes = list(value()).map(Number); break;
+      case '--shards': case '--cluster-shards': o.clusterShards = list(value()).map(Number); break;
+      case '--cluster-rates': o.clusterRates = list(value()).map(Number); break;
+      case '--cluster-channels': o.clusterChannels = Number(value()); break;
+      case '--cluster-viewers': o.clusterViewers = Number(value()); break;
+      case '--cluster-extra-viewers': o.clusterExtraViewers = Number(value()); break;
+      case '--cluster-readers': o.clusterReaders = Number(value()); break;
       case '--workers-rates': o.workersRates = list(value()).map(Number); break;
       case '--workers-subscribers': o.workersSubscribers = Number(value()); break;
       case '--server-cores': o.serverCores = value(); break;
+      case '--idle-connections': o.idleConnections = Number(value()); break;
+      case '--idle-targets': o.idleTargets = list(value()); break;
       case '--s5-seconds': o.s5Seconds = Number(value()); break;
       case '--subscribers': o.subscribers = list(value()).map(Number); break;
       case '--runs': o.runs = Number(value()); break;
@@ -122,6 +147,9 @@ export function parseArgs(argv) {
       case '--skip-bandwidth': o.skipBandwidth = true; break;
       case '--skip-dialect-memory': o.skipDialectMemory = true; break;
       case '--s2-burst': o.s2Burst = true; break;
+      case '--pass-cost-rates': o.passCostRates = list(value()).map(Number); break;
+      case '--pass-cost-s2-rates': o.passCostS2Rates = list(value()).map(Number); break;
+      case '--pass-cost-no-s2': o.passCostS2 = false; break;
       case '--help':
         process.stdout.write(HELP);
         process.exit(0);
@@ -146,6 +174,21 @@ export function parseArgs(argv) {
   if (!Number.isInteger(o.workers) || o.workers < 2 || o.workers > 64) throw new Error('--workers: 2..64');
   if (!/^\d+([,-]\d+)*$/.test(o.serverCores)) throw new Error('--server-cores: a taskset core list such as 0 or 0-3');
   if (o.redisRates.some((r) => !Number.isInteger(r) || r < 1 || r > 100_000)) throw new Error('--redis-rates: 1..100000 publishes/s each');
+  if (!Number.isInteger(o.idleConnections) || o.idleConnections < 1 || o.idleConnections > 15_000) throw new Error('--idle-connections: 1..15000');
+  for (const t of o.idleTargets) if (!FULL.idleTargets.includes(t)) throw new Error(`--idle-targets: one of ${FULL.idleTargets.join(', ')}`);
+  if (o.clusterNodes.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) throw new Error('--nodes: 1..8 each');
+  if (o.clusterShards.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) throw new Error('--shards: 1..16 each');
+  if (o.clusterRates.some((r) => !Number.isInteger(r) || r < 1 || r > 100_000)) throw new Error('--cluster-rates: 1..100000 publishes/s each');
+  const ch = o.clusterChannels;
+  if (!Number.isInteger(ch) || ch < 1 || ch > 1_000) throw new Error('--cluster-channels: 1..1000');
+  // loadgen gives connection i channel ⌊i / (viewers / channels)⌋: every channel the same number of viewers
+  if (!Number.isInteger(o.clusterViewers) || o.clusterViewers < ch || o.clusterViewers % ch !== 0) throw new Error('--cluster-viewers: a multiple of --cluster-channels');
+  if (!Number.isInteger(o.clusterExtraViewers) || o.clusterExtraViewers < ch || o.clusterExtraViewers % ch !== 0) throw new Error('--cluster-extra-viewers: a multiple of --cluster-channels');
+  if (o.clusterNodes.reduce((a, b) => Math.max(a, b), 0) * o.clusterViewers + o.clusterExtraViewers > 15_000) throw new Error('--nodes × --cluster-viewers + --cluster-extra-viewers: at most 15000 viewers');
+  if (!Number.isInteger(o.clusterReaders) || o.clusterReaders < 1 || o.clusterReaders > 256) throw new Error('--cluster-readers: 1..256');
+  for (const [flag, rates] of [['--pass-cost-rates', o.passCostRates], ['--pass-cost-s2-rates', o.passCostS2Rates]]) {
+    if (rates.length === 0 || rates.some((r) => !Number.isInteger(r) || r < 1 || r > 100_000)) throw new Error(`${flag}: 1..100000 messages/s each`);
+  }
   if (o.memConnections > 15_000) throw new Error('--mem-connections: at most 15000 (the open-file cap is 20000)');
   return o;
 }
@@ -165,6 +208,17 @@ const HELP = `npm run bench -- [flags]
                           workers  embedded multi-core mode (no Redis) against one process: CPU per message of the
                                    primary and the workers at --workers-rates (1000,4000) with --workers-subscribers
                                    (200); --workers (2), --server-cores (0; e.g. 0-3 on a bigger machine)
+                          idle-heap  JS heap (after a full GC, and by class from two heap snapshots) and RSS per idle
+                                   subscriber of bare ws and every dialect, --idle-connections (2000) each, each in a
+                                   fresh process; --idle-targets ws,match,nova,relay,spectra,elstat,streamhub (issue 19)
+                          pass-cost  server user/sys CPU per delivery at --pass-cost-rates (20,80,320) msg/s
+                                   (S1 at --subscribers) and --pass-cost-s2-rates (8) per channel (S2), StreamHub
+                                   and the C floor alternating, --runs each; --profile: shares inside the steps
+                          cluster  N nodes × M shards (--nodes 3, --shards 1,3) and Socket.IO + the streams adapter
+                                   (N nodes, one Redis) at --cluster-rates (1000,4000) publishes/s over
+                                   --cluster-channels (64); --cluster-viewers (128) per node, then
+                                   --cluster-extra-viewers (1024) on the last node, then --cluster-readers (64)
+                                   Redis readers per redis-server: per-component CPU and the capacity model
   --servers a,b         subset of ${SERVERS.join(',')} (default: all)
   --subscribers 1000,5000
   --runs 3              runs per server and subscriber count (the table shows medians)

@@ -17,6 +17,10 @@ import { basename } from 'node:path';
 import { renderMarkdown, resultBase, summarize, writeResults } from './report.mjs';
 import { STARTERS, streamhubConfig } from './servers.mjs';
 import { measureWorkersHandoff, renderWorkersHandoff } from './workers-handoff.mjs';
+import { measureCluster } from './cluster.mjs';
+import { renderCluster } from './cluster-report.mjs';
+import { measureIdleHeap, renderIdleHeap } from './idle-heap.mjs';
+import { measurePassCost, renderPassCost } from './pass-cost.mjs';
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
@@ -138,9 +142,21 @@ async function main() {
       log(`workers: embedded multi-core hand-off, ${opts.workers} workers vs one process, cores ${opts.serverCores} (issue 19):`);
       results.workersHandoff = await measureWorkersHandoff({ opts, log });
     }
+    if (want('pass-cost')) {
+      log(`pass-cost: CPU per delivery where nothing batches, ${opts.servers.filter((x) => x === 'streamhub' || x === 'floor').join(' vs ')}, ${opts.runs} alternating runs (issue 19):`);
+      results.passCost = await measurePassCost({ opts, log });
+    }
+    if (want('idle-heap')) {
+      log(`idle-heap: heap and RSS per idle subscriber, ${opts.idleConnections} each, ${opts.idleTargets.join(', ')} (issue 19):`);
+      results.idleHeap = await measureIdleHeap({ opts, log });
+    }
     if (want('redis-publish')) {
       log(`redis-publish: Redis CPU per publish at ${opts.redisRates.join(', ')} publishes/s (issue 17):`);
       results.redisPublish = await measureRedisPublish({ opts, log });
+    }
+    if (want('cluster')) {
+      log(`cluster: ${opts.clusterNodes.join(',')} node(s) × ${opts.clusterShards.join(',')} shard(s) and Socket.IO + streams adapter at ${opts.clusterRates.join(', ')} publishes/s (issue 17):`);
+      results.cluster = await measureCluster({ opts, log });
     }
     if (want('s5')) {
       // its own StreamHub: every dialect on, elstat probing a local target every 10 ms
@@ -164,6 +180,9 @@ async function main() {
   results.summary = rows;
   let markdown = renderMarkdown(results, rows, `${basename(resultBase(results.meta))}.svg`);
   if (results.redisPublish) markdown += `\n${renderRedisPublish(results.redisPublish)}`;
+  if (results.cluster) markdown += `\n${renderCluster(results.cluster, results.meta.command ?? 'npm run bench -- --scenarios=cluster')}`;
+  if (results.passCost) markdown += `\n${renderPassCost(results.passCost, results.meta.command ?? 'npm run bench -- --scenarios=pass-cost')}`;
+  if (results.idleHeap) markdown += `\n${renderIdleHeap(results.idleHeap, results.meta.command ?? 'npm run bench -- --scenarios=idle-heap')}`;
   if (results.workersHandoff) markdown += `\n${renderWorkersHandoff(results.workersHandoff, results.meta.command ?? 'npm run bench -- --scenarios=workers')}`;
   const base = writeResults(results, markdown);
   process.stdout.write(`\n${markdown}\n`);

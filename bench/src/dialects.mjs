@@ -104,7 +104,7 @@ function postJson(port, path, body, agent) {
 const portOf = (server, dialect, name) => (name ? server.listeners[dialect].find((l) => l.name === name) : server.listeners[dialect][0]).port;
 
 /** Each dialect: how its subscribers connect (loadgen) and how the bench publishes. */
-const DIALECTS = {
+export const DIALECTS = {
   async match(server) {
     const id = `b-s5-${Date.now().toString(36)}`;
     const ws = await openWs(`ws://127.0.0.1:${server.port}/v1/ingest?match_id=${id}`, { headers: { authorization: `Bearer ${server.ingestToken}` } });

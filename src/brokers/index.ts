@@ -16,6 +16,8 @@ export interface BrokerConfig {
    * primary process is its broker (brokers/ipc/). Absent or false: this process keeps its own.
    */
   readonly primaryProcessBroker?: boolean;
+  /** Redis: least ms between two publish-script calls of a bursting channel (`server.redisPublishLingerMs`, REDIS.md "Publish"). */
+  readonly redisPublishLingerMs?: number;
   /** Shards: channels whose shard is remembered (`server.redisShardMemoMax`). */
   readonly shardMemoMax?: number;
   /** Embedded multi-core mode: a worker's call to the primary fails after this long (`server.embeddedBroker.callTimeoutMs`). */
@@ -27,9 +29,10 @@ export async function createBroker(config: BrokerConfig, deps: { clock: Clock; l
   const windowMs = config.idempotencyWindowMs ?? IDEMPOTENCY_DEFAULTS.windowMs;
   const maxKeys = config.idempotencyMaxKeys ?? IDEMPOTENCY_DEFAULTS.maxKeys;
   const shardUrls = config.redisShardUrls ?? [];
+  const linger = config.redisPublishLingerMs === undefined ? {} : { publishLingerMs: config.redisPublishLingerMs };
   if (shardUrls.length > 0) {
     const [{ RedisBroker }, { ShardedBroker }] = await Promise.all([import('./redis.js'), import('./sharded.js')]);
-    return new ShardedBroker(shardUrls.map((url) => new RedisBroker({ url, clock: deps.clock, log: deps.log, idempotencyWindowMs: windowMs, idempotencyMaxKeys: maxKeys })), { ...(config.shardMemoMax ? { memoMax: config.shardMemoMax } : {}) });
+    return new ShardedBroker(shardUrls.map((url) => new RedisBroker({ url, clock: deps.clock, log: deps.log, idempotencyWindowMs: windowMs, idempotencyMaxKeys: maxKeys, ...linger })), { ...(config.shardMemoMax ? { memoMax: config.shardMemoMax } : {}) });
   }
   if (!config.redisUrl && config.primaryProcessBroker) {
     const { IpcBroker } = await import('./ipc/client.js');
@@ -41,7 +44,7 @@ export async function createBroker(config: BrokerConfig, deps: { clock: Clock; l
   }
   if (!config.redisUrl) return new MemoryBroker({ clock: deps.clock, idempotency: { windowMs, maxKeys } });
   const { RedisBroker } = await import('./redis.js');
-  return new RedisBroker({ url: config.redisUrl, clock: deps.clock, log: deps.log, idempotencyWindowMs: windowMs, idempotencyMaxKeys: maxKeys });
+  return new RedisBroker({ url: config.redisUrl, clock: deps.clock, log: deps.log, idempotencyWindowMs: windowMs, idempotencyMaxKeys: maxKeys, ...linger });
 }
 
 export { MemoryBroker };

@@ -34,6 +34,13 @@ export interface RedisBrokerOptions {
   readonly publishBatchMessages?: number;
   /** Most payload bytes per publish-script call (a larger single message still goes alone). Default 1 MiB. */
   readonly publishBatchBytes?: number;
+  /**
+   * Least time between two publish-script calls of one channel whose last call carried several
+   * messages (issue 17): a busy channel's publishes wait up to this long to share a call, so Redis's
+   * cost per publish falls; a channel quiet for this long, or whose calls carry one message each (a
+   * producer awaiting each answer), is not delayed. 0: no wait. Default 1 ms (`server.redisPublishLingerMs`).
+   */
+  readonly publishLingerMs?: number;
 }
 
 /** Documented defaults (src/brokers/REDIS.md "Settings"). */
@@ -50,6 +57,7 @@ export const DEFAULTS = {
   idempotencyMaxKeys: 10_000,
   publishBatchMessages: 256,
   publishBatchBytes: 1024 * 1024,
+  publishLingerMs: 1,
 } as const;
 
 /** Lua numbers are doubles and cannot carry Infinity; anything unbounded is clamped to this. */
@@ -65,6 +73,12 @@ function positive(name: string, value: number): number {
   return value;
 }
 
+/** At most a second: past that a publish would wait longer than any client's patience for it. */
+function lingerMs(value: number): number {
+  if (!Number.isFinite(value) || value < 0 || value > 1_000) throw new StreamHubError(ErrorCode.config, 'RedisBroker: publishLingerMs must be between 0 and 1000');
+  return value;
+}
+
 /** Validated settings; bad options throw at construction (STYLE.md rule 6). */
 export interface RedisBrokerSettings {
   readonly keyPrefix: string;
@@ -73,7 +87,7 @@ export interface RedisBrokerSettings {
   readonly maxPendingDuringFill: number;
   readonly maxPendingPublishes: number;
   readonly idempotency: { readonly windowMs: number; readonly maxKeys: number };
-  readonly publishBatch: { readonly maxMessages: number; readonly maxBytes: number };
+  readonly publishBatch: { readonly maxMessages: number; readonly maxBytes: number; readonly lingerMs: number };
   /** Options shared by both ioredis connections. */
   readonly connection: RedisOptions;
 }
@@ -96,6 +110,7 @@ export function redisBrokerSettings(options: RedisBrokerOptions): RedisBrokerSet
     publishBatch: {
       maxMessages: positive('publishBatchMessages', options.publishBatchMessages ?? DEFAULTS.publishBatchMessages),
       maxBytes: positive('publishBatchBytes', options.publishBatchBytes ?? DEFAULTS.publishBatchBytes),
+      lingerMs: lingerMs(options.publishLingerMs ?? DEFAULTS.publishLingerMs),
     },
     connection: {
       lazyConnect: true,

@@ -21,6 +21,15 @@ export interface BatchLimits {
   readonly maxMessages: number;
   /** Most payload bytes per script call (a single larger message still goes, alone). */
   readonly maxBytes: number;
+  /**
+   * Least time between two script calls of one channel, ms (0: none), once it publishes in bursts:
+   * a channel whose last call carried two or more messages and went less than this long ago holds
+   * its next batch until it has passed (or the batch is full), so a busy channel pays the script's
+   * fixed cost at most 1000 / lingerMs times a second. A channel quiet for that long, or whose last
+   * call carried one message (a producer that waits for each answer), is sent at the end of the
+   * turn as before.
+   */
+  readonly lingerMs: number;
 }
 
 interface Waiting {
@@ -35,11 +44,18 @@ interface Batch {
   bytes: number;
 }
 
-/** One channel's state: its script calls in flight and the batch still taking publishes. */
+/** One channel's state: its script calls in flight, the batch still taking publishes, and its linger timer. */
 interface Lane {
   inFlight: number;
   open: Batch | null;
+  timer: NodeJS.Timeout | null;
 }
+
+/**
+ * Real time, not the broker's Clock: the linger is a transport knob like ioredis's own timers, and a
+ * test's hand-driven clock must not hold publishes back.
+ */
+const monotonicMs = (): number => performance.now();
 
 /**
  * Groups publishes into one publish-script call per channel (issue 17: the script's fixed cost —
@@ -49,8 +65,10 @@ interface Lane {
  * round trip, and the cost per message falls as the rate rises, while a lone publish waits for
  * nothing. It is sent at once when it reaches `maxMessages` or `maxBytes`, or when a publish of the
  * channel needs other script arguments (another retention): so at most one open batch per channel
- * is held, bounded. Per channel, calls are sent in publish order and Redis runs one connection's
- * calls in order, so offsets follow publish order. A failed call fails every publish of its batch
+ * is held, bounded. With `lingerMs`, a channel whose previous call carried several messages also
+ * waits until `lingerMs` after it (issue 17: larger batches at a given rate, for at most `lingerMs`
+ * more latency; REDIS.md "Publish"). Per channel, calls are sent in publish order and Redis runs one
+ * connection's calls in order, so offsets follow publish order. A failed call fails every publish of its batch
  * (none is resent: it may have run).
  */
 export class PublishBatcher {
@@ -60,6 +78,12 @@ export class PublishBatcher {
   /** Channels with an open batch waiting for the end of the turn. */
   readonly #due = new Set<string>();
   #scheduled = false;
+  /**
+   * When each channel last sent a call of two or more messages, oldest first (re-inserted on every
+   * such send, removed on a single-message one), kept only while inside the linger: bounded by the
+   * channels that sent within the last `lingerMs`.
+   */
+  readonly #lastSent = new Map<string, number>();
 
   constructor(run: RunBatch, limits: BatchLimits) {
     this.#run = run;
@@ -71,7 +95,7 @@ export class PublishBatcher {
       const channel = call.channel;
       let lane = this.#lanes.get(channel);
       if (!lane) {
-        lane = { inFlight: 0, open: null };
+        lane = { inFlight: 0, open: null, timer: null };
         this.#lanes.set(channel, lane);
       }
       const open = lane.open;
@@ -89,6 +113,8 @@ export class PublishBatcher {
     for (const lane of this.#lanes.values()) {
       const open = lane.open;
       lane.open = null;
+      if (lane.timer) clearTimeout(lane.timer);
+      lane.timer = null;
       for (const w of open?.items ?? []) w.reject(err);
     }
     this.#due.clear();
@@ -104,9 +130,33 @@ export class PublishBatcher {
       this.#due.clear();
       for (const ch of due) {
         const lane = this.#lanes.get(ch);
-        if (lane && lane.inFlight === 0) this.#send(ch, lane);
+        if (lane && lane.inFlight === 0) this.#release(ch, lane);
       }
     });
+  }
+
+  /** Sends a lane's open batch (no call in flight) now, or when the channel's linger has passed. */
+  #release(channel: string, lane: Lane): void {
+    if (!lane.open || lane.timer) return;
+    const wait = this.#lingerLeft(channel);
+    if (wait <= 0) return this.#send(channel, lane);
+    lane.timer = setTimeout(() => {
+      lane.timer = null;
+      if (lane.inFlight === 0) this.#send(channel, lane);
+    }, wait);
+  }
+
+  /** Ms until the channel may send again (≤ 0: now); forgets sends older than the linger. */
+  #lingerLeft(channel: string): number {
+    const linger = this.#limits.lingerMs;
+    if (linger <= 0) return 0;
+    const now = monotonicMs();
+    for (const [ch, at] of this.#lastSent) {
+      if (at + linger > now) break;
+      this.#lastSent.delete(ch);
+    }
+    const at = this.#lastSent.get(channel);
+    return at === undefined ? 0 : at + linger - now;
   }
 
   #send(channel: string, lane: Lane): void {
@@ -114,6 +164,13 @@ export class PublishBatcher {
     if (!batch || batch.items.length === 0) return;
     lane.open = null;
     lane.inFlight += 1;
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = null;
+    if (this.#limits.lingerMs > 0) {
+      this.#lastSent.delete(channel); // re-inserted last: the map stays in send order
+      // One message: nothing shared the call, so a producer waiting for each answer is never held.
+      if (batch.items.length > 1) this.#lastSent.set(channel, monotonicMs());
+    }
     const first = batch.items[0]!.call;
     // The channel's arguments, then the whole batch as one packed argument (redis-publish.lua ARGV[12]).
     const args: (string | Buffer | number)[] = [...first.head, packMessages(batch.items.map((w) => w.call))];
@@ -126,7 +183,7 @@ export class PublishBatcher {
     const done = () => {
       lane.inFlight -= 1;
       if (lane.inFlight === 0) {
-        if (lane.open) this.#send(channel, lane);
+        if (lane.open) this.#release(channel, lane);
         else if (this.#lanes.get(channel) === lane) this.#lanes.delete(channel);
       }
     };

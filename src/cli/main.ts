@@ -6,7 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { CliError, Exit, parseArgs } from './args.js';
 import { DIALECT_MODULES, type AnyDialectModule } from '../dialects/index.js';
 import type { DialectCommand } from '../dialects/types.js';
-import { PUBLISH_HELP, SERVE_HELP, STATUS_HELP, subscribeHelp } from './help.js';
+import { publishHelp, SERVE_HELP, STATUS_HELP, subscribeHelp } from './help.js';
 
 // Commands are loaded on use: `--help` stays instant, and `publish` never loads ws or socket.io-client.
 /** Options every networked command takes (see target.ts). */
@@ -16,12 +16,13 @@ const TARGET_BOOLEAN_FLAGS = ['insecure', 'tls', 'json'];
 /** The top-level help: the built-in commands, then each dialect's own (relay-publish…). */
 export function helpText(modules: readonly AnyDialectModule[] = DIALECT_MODULES): string {
   const names = modules.filter((m) => m.cli).map((m) => m.name);
+  const ownPublish = modules.filter((m) => m.cli?.publish).map((m) => m.name);
   const own = Object.values(dialectCommands(modules)).map((c) => `  ${c.summary}`);
   return `Usage: streamhub <command> [options]
 
 Commands:
   serve [--config <file>]          run StreamHub (the same as npm start)
-  publish <dialect>:<name> [data]  publish a message through the operator HTTP API
+  publish <dialect>:<name> [data]  publish (${ownPublish.map((n) => `${n}: own client`).join(', ')}${ownPublish.length ? ', others: ' : ''}operator HTTP API)
   subscribe <dialect>:<name>       print a channel's messages (${names.join(', ')})
   status                           the node's status from the operator admin API, human-readable
 ${own.join('\n')}
@@ -29,7 +30,7 @@ ${own.join('\n')}
 
 Common options:
   --url <url>       operator base URL (default http://127.0.0.1:<operator.port>, https with server.tls)
-  --host <host>     host of the dialect listeners for subscribe (default 127.0.0.1)
+  --host <host>     host of the dialect listeners for subscribe and publish streamhub: (default 127.0.0.1)
   --token <token>   operator admin token (default operator.adminToken: STREAMHUB_OPERATOR_TOKEN or the config file)
   --config <file>   read ports, TLS and the token from this config file (as the server does)
   --tls             use https/wss even when the local config has no server.tls
@@ -39,7 +40,8 @@ Common options:
   -h, --help        this help
 
 Exit codes: 0 ok; 1 the server was unreachable, refused or failed; 2 usage or configuration error;
-3 unauthorized (wrong token, or the admin API is disabled); 4 not found.`;
+3 unauthorized (wrong or missing token, a token that does not grant the permission, or the admin API
+is disabled); 4 not found.`;
 }
 
 /** The dialects' own commands by name (`DialectCli.commands`). */
@@ -49,7 +51,7 @@ function dialectCommands(modules: readonly AnyDialectModule[]): Record<string, D
 
 function commandHelp(modules: readonly AnyDialectModule[]): Record<string, string> {
   const own = Object.fromEntries(Object.entries(dialectCommands(modules)).map(([name, c]) => [name, c.help]));
-  return { serve: SERVE_HELP, publish: PUBLISH_HELP, subscribe: subscribeHelp(modules), status: STATUS_HELP, ...own };
+  return { serve: SERVE_HELP, publish: publishHelp(modules), subscribe: subscribeHelp(modules), status: STATUS_HELP, ...own };
 }
 
 /** Value and boolean flags: the common ones, the built-in commands', and every dialect's. */
@@ -58,7 +60,7 @@ function flagsOf(modules: readonly AnyDialectModule[]): { value: string[]; boole
   const commands = Object.values(dialectCommands(modules));
   const subscribeFlags = clis.flatMap((c) => c.subscribeFlags ?? []);
   return {
-    value: [...TARGET_VALUE_FLAGS, 'count', 'timeout', 'stream-url', ...subscribeFlags.filter((f) => f.value).map((f) => f.flag), ...commands.flatMap((c) => c.valueFlags ?? [])],
+    value: [...TARGET_VALUE_FLAGS, 'count', 'timeout', 'stream-url', 'data', 'idempotency-key', ...subscribeFlags.filter((f) => f.value).map((f) => f.flag), ...commands.flatMap((c) => c.valueFlags ?? [])],
     boolean: [...TARGET_BOOLEAN_FLAGS, 'text', 'base64', ...subscribeFlags.filter((f) => !f.value).map((f) => f.flag), ...commands.flatMap((c) => c.booleanFlags ?? [])],
   };
 }
@@ -114,9 +116,11 @@ export async function runCli(argv: readonly string[], cli: CliIo, modules: reado
     }
     const target = (await import('./target.js')).resolveTarget(args, cli.env);
     switch (command) {
-      case 'publish':
-        await (await import('./publish.js')).publish(args, target, cli.readStdin, cli.stdout);
+      case 'publish': {
+        const io = { readStdin: cli.readStdin, stdin: cli.stdinStream ?? process.stdin, line: cli.stdout, note: cli.stderr };
+        await (await import('./publish.js')).publish(args, target, io, cli.signal, modules);
         return Exit.ok;
+      }
       case 'status':
         return (await (await import('./status.js')).status(args, target, cli.stdout)) ? Exit.ok : Exit.failure;
       case 'subscribe':

@@ -18,6 +18,8 @@ export interface Target {
   readonly token: string | null;
   /** TLS options for node:https and ws. */
   readonly tls: { readonly ca?: Buffer; readonly rejectUnauthorized: boolean };
+  /** The CLI's environment, for a dialect client's own credentials (`STREAMHUB_TOKEN`). */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 
@@ -50,5 +52,6 @@ export function resolveTarget(args: ParsedArgs, env: Readonly<Record<string, str
     secure: secure || url.startsWith('https:'),
     token: flag(args, 'token') ?? config.operator.adminToken,
     tls: { ...(ca ? { ca } : {}), rejectUnauthorized: !args.flags.has('insecure') },
+    env,
   };
 }

@@ -1,8 +1,8 @@
 /**
  * Redis-backed coordination for a cluster of StreamHub nodes (issue #7, issue 16 item 2,
  * DESIGN.md § Scale-out): the `CoordinationPorts` on one ioredis connection of its own, apart
- * from the broker's. A limiter by name, a lease by role, a claim table by name and a counter table
- * by name; the names are the dialects' own and this folder knows none of them. Keys: see
+ * from the broker's (plus one Pub/Sub connection once a member table is watched). A limiter by
+ * name, a lease by role, a claim table, a counter table and a member table by name; the names are the dialects' own and this folder knows none of them. Keys: see
  * docs/cluster.md "Coordination keys". src/coordination/index.ts picks this engine when
  * `server.redisUrl` is set.
  */
@@ -13,11 +13,12 @@ import { RedisClaimTable } from './claim-table.js';
 import { ClusterConnectionLimiter } from './connection-caps.js';
 import { RedisCounterTable } from './counter-table.js';
 import { RedisLeadership } from './leadership.js';
+import { RedisMemberTable } from './member-table.js';
 import { NodeTable } from './node-table.js';
 import { clusterSettings, createRedisClient, type ClusterOptions, type ClusterSettings } from './redis-client.js';
 
 export { CLUSTER_DEFAULTS, type ClusterOptions, type ClusterTuning } from './redis-client.js';
-export { ClusterConnectionLimiter, NodeTable, RedisClaimTable, RedisCounterTable, RedisLeadership };
+export { ClusterConnectionLimiter, NodeTable, RedisClaimTable, RedisCounterTable, RedisLeadership, RedisMemberTable };
 
 /** The Redis engine: the ports, plus what tests and the operator may read about this node. */
 export interface ClusterCoordination extends Coordination {
@@ -48,6 +49,7 @@ export function createClusterCoordination(options: ClusterOptions, log: Logger):
   const leases = new Map<string, RedisLeadership>();
   const claimTables = new Map<string, RedisClaimTable>();
   const counterTables = new Map<string, RedisCounterTable>();
+  const memberTables = new Map<string, RedisMemberTable>();
   const ports: CoordinationPorts = {
     limiter(name, caps) {
       const known = limiters.get(name);
@@ -76,6 +78,11 @@ export function createClusterCoordination(options: ClusterOptions, log: Logger):
       if (!counters) counterTables.set(name, (counters = new RedisCounterTable(table(name))));
       return counters;
     },
+    members(name) {
+      let members = memberTables.get(name);
+      if (!members) memberTables.set(name, (members = new RedisMemberTable(redis, table(name), { nodeId, syncIntervalMs, log })));
+      return members;
+    },
   };
   let closing: Promise<void> | null = null;
   const { url: _url, ...visible } = settings; // the URL may carry a password: never exposed
@@ -94,6 +101,7 @@ export function createClusterCoordination(options: ClusterOptions, log: Logger):
         closed = true;
         await Promise.all([
           ...[...claimTables.values()].map((c) => c.close()),
+          ...[...memberTables.values()].map((m) => m.close()),
           ...[...leases.values()].map((l) => l.stop()),
           ...tables.map((t) => t.stop()),
         ]);

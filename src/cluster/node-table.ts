@@ -46,6 +46,9 @@ export class NodeTable {
   /** False until the first sync and after a failed one. */
   #settledOk = false;
   readonly #listeners = new Set<(changed: readonly string[]) => void>();
+  readonly #goneListeners = new Set<(nodeIds: readonly string[]) => void>();
+  /** Other nodes the last sync found dead (entry expired) or without a connection (member-table.ts hides their entries). */
+  #absent = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
   #syncing = false;
   #syncs = 0;
@@ -122,6 +125,32 @@ export class NodeTable {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Called with the ids of nodes whose entry expired (they stopped writing `nodeTtlMs` ago), when
+   * this node drops them from the set: usually one survivor hears a given node, sometimes a few at
+   * once (what they clean up must be idempotent), and none when every node died (the next node to
+   * start hears them).
+   */
+  onNodesGone(listener: (nodeIds: readonly string[]) => void): () => void {
+    this.#goneListeners.add(listener);
+    return () => this.#goneListeners.delete(listener);
+  }
+
+  /** True when the last sync found `nodeId` dead or its connection closed (a SIGKILL: within one sync). */
+  isAbsent(nodeId: string): boolean {
+    return this.#absent.has(nodeId);
+  }
+
+  /** The set of node ids (this table's `<base>:nodes`); member-table.ts reads it with its own commands. */
+  get nodesKey(): string {
+    return this.#nodes();
+  }
+
+  /** `<prefix><table>`, or `<prefix>{<table>}` on a Redis Cluster: the base of every key of this table. */
+  get base(): string {
+    return this.#base;
+  }
+
   get stats(): { syncs: number; failures: number; fields: number } {
     return { syncs: this.#syncs, failures: this.#failures, fields: this.#local.size };
   }
@@ -166,7 +195,12 @@ export class NodeTable {
           if (field !== '_' && Number.isFinite(n) && n > 0) sums.set(field, (sums.get(field) ?? 0) + n);
         }
       });
-      if (dead.length > 0) await this.#redis.srem(this.#nodes(), ...dead);
+      const unconnected = connected ? others.filter((id) => !connected.has(id)) : [];
+      this.#absent = new Set([...dead, ...unconnected]);
+      if (dead.length > 0) {
+        await this.#redis.srem(this.#nodes(), ...dead);
+        for (const listener of this.#goneListeners) listener(dead);
+      }
       const settled = new Map(sums);
       for (const [field, n] of written) settled.set(field, (settled.get(field) ?? 0) + n);
       const changed = [...new Set([...sums.keys(), ...this.#others.keys(), ...settled.keys(), ...this.#settled.keys()])].filter(

@@ -25,6 +25,13 @@ export const serverSchema = z
     /** Channels whose shard (`redisShardUrls`) each node remembers instead of hashing again; past it the memo starts over. */
     redisShardMemoMax: positiveInt.max(10_000_000).default(100_000),
     /**
+     * Redis broker (issue 17): least ms between two publish-script calls of a channel whose last call
+     * carried several messages. A busy channel's publishes wait up to this long to share one call
+     * (Redis CPU per publish falls as batches grow); a channel quiet for this long, or a producer
+     * awaiting each publish, is not delayed. 0: no wait. src/brokers/REDIS.md "Publish".
+     */
+    redisPublishLingerMs: durationMs.max(1_000).default(1),
+    /**
      * Idempotency keys (issue 15 item 3): a producer-assigned message id is remembered per channel
      * by the broker (cluster-wide with Redis) for this long; a repeat inside it is not published again.
      */
@@ -96,7 +103,7 @@ export const serverSchema = z
         maxHeldPublishes: positiveInt.max(10_000_000).default(100_000),
         /** A worker whose IPC channel has not drained for this long is killed and restarted (its clients resume elsewhere). */
         stallTimeoutMs: durationMs.min(100).default(10_000),
-        /** A worker's call to the primary (publish, history, subscribe) fails with ERR_BROKER after this long without an answer. */
+        /** A worker's call to the primary fails after this long without an answer: publish, history, subscribe (ERR_BROKER), claims and member lists (ERR_COORDINATION). */
         callTimeoutMs: durationMs.min(100).default(10_000),
       })
       .strict()

@@ -12,6 +12,7 @@ import type { IpcEndpoint } from '../util/ipc-endpoint.js';
 import type { Coordination } from './ports.js';
 
 export { localCoordination, LocalClaimTable, LocalCounterTable } from './local.js';
+export { LocalMemberTable } from './local-members.js';
 export type * from './ports.js';
 
 /** The server settings coordination reads (a subset of `config.server`, so `createCoordination(config.server, …)` works). */
@@ -25,6 +26,8 @@ export interface CoordinationSettings {
    * through the primary process (ipc/). Ignored when a Redis is configured.
    */
   readonly primaryProcess?: boolean;
+  /** Embedded multi-core mode: a claim or member list unanswered this long fails (`server.embeddedBroker.callTimeoutMs`). */
+  readonly primaryCallTimeoutMs?: number;
 }
 
 /**
@@ -40,7 +43,10 @@ export async function createCoordination(settings: CoordinationSettings, log: Lo
   }
   if (settings.primaryProcess) {
     const { ipcCoordination } = await import('./ipc/client.js');
-    return ipcCoordination(process as IpcEndpoint, () => process.connected === true);
+    return ipcCoordination(process as IpcEndpoint, {
+      connected: () => process.connected === true,
+      ...(settings.primaryCallTimeoutMs ? { callTimeoutMs: settings.primaryCallTimeoutMs } : {}),
+    });
   }
   return localEngine();
 }

@@ -1,10 +1,11 @@
 /**
  * The ports for one node, in process (issue 16 item 2): what every dialect had by default before
  * the ports existed. Caps counted on this node, every lease held, claims in a map, counters summed
- * over this node only. No I/O, nothing to close.
+ * over this node only, members in a map (local-members.ts). No I/O, nothing to close.
  */
 import { ConnectionLimiter } from '../net/connection-limiter.js';
 import { DEFAULT_IPV6_CAP_PREFIX, sameCaps } from './caps-request.js';
+import { LocalMemberTable } from './local-members.js';
 import type { CapsRequest, Claim, ClaimHandle, ClaimTable, ConnectionSlots, Coordination, CoordinationPorts, CounterTable, Lease } from './ports.js';
 
 /** One holder per key, checked and set in one synchronous step, so nothing can interleave (relay notes §3.4). */
@@ -64,6 +65,7 @@ export function localCoordination(): CoordinationPorts {
   const limiters = new Map<string, { slots: ConnectionSlots; caps: CapsRequest }>();
   const claims = new Map<string, LocalClaimTable>();
   const counters = new Map<string, LocalCounterTable>();
+  const members = new Map<string, LocalMemberTable>();
   return {
     limiter(name, caps) {
       const known = limiters.get(name);
@@ -81,6 +83,11 @@ export function localCoordination(): CoordinationPorts {
     counters(name) {
       let table = counters.get(name);
       if (!table) counters.set(name, (table = new LocalCounterTable()));
+      return table;
+    },
+    members(name) {
+      let table = members.get(name);
+      if (!table) members.set(name, (table = new LocalMemberTable()));
       return table;
     },
   };

@@ -67,6 +67,54 @@ export interface CounterTable {
   onChange(listener: (key: string) => void): () => void;
 }
 
+/** One member entry of a member table: an id unique in its key, and an opaque value (bounded by the caller). */
+export interface MemberEntry {
+  readonly id: string;
+  readonly value: string;
+}
+
+/** A member joined (`add`) or left (`remove`) a key, on some node. */
+export interface MemberEvent {
+  readonly type: 'add' | 'remove';
+  readonly key: string;
+  readonly id: string;
+  readonly value: string;
+}
+
+/** What `MemberTable.list` answers. */
+export interface MemberList {
+  readonly members: readonly MemberEntry[];
+  /** True when the table holds more entries of the key than were listed. */
+  readonly truncated: boolean;
+}
+
+/**
+ * Members per key, kept by the node that added them and listed across every live node (issue 18:
+ * presence members cluster-wide). A node's entries leave when it does: at once on `close`, and after a
+ * crash within the engine's documented time (docs/cluster.md "Coordination keys"). The caller
+ * bounds what it stores (entries per key, value size); the engine batches writes per event-loop turn.
+ */
+export interface MemberTable {
+  /** Stores this node's entry `id` of `key` (replacing one with the same id). Synchronous; written in the background. */
+  set(key: string, id: string, value: string): void;
+  /** Deletes this node's entry. Idempotent. */
+  delete(key: string, id: string): void;
+  /**
+   * At most `max` entries of `key` over every live node, this node's writes so far included (read
+   * after them). Rejects when the engine cannot read (its connection is down).
+   */
+  list(key: string, max: number): Promise<MemberList>;
+  /**
+   * Sends `event` to the watchers of its key on every node, this node's included (synchronously).
+   * Ordered per sender: two events announced by one node reach every watcher in that order. Best
+   * effort across a connection fault. A crashed node's entries are announced as `remove` by a
+   * survivor when they are cleaned up.
+   */
+  announce(event: MemberEvent): void;
+  /** Hears the events of `key` from every node; returns the stop function. */
+  watch(key: string, listener: (event: MemberEvent) => void): () => void;
+}
+
 /**
  * The ports handed to every dialect's `create`. Each call with the same name returns the same
  * object, and the first call of a name starts it (a disabled dialect's table or lease never runs,
@@ -80,6 +128,7 @@ export interface CoordinationPorts {
   lease(role: string): Lease;
   claims(name: string): ClaimTable;
   counters(name: string): CounterTable;
+  members(name: string): MemberTable;
 }
 
 /** A node's coordination engine, as the server holds it (src/coordination/index.ts picks one). */

@@ -23,19 +23,41 @@ export interface BatchReceiver {
   receive(batch: ChannelBatch): boolean;
 }
 
+/**
+ * One member of a channel and the absolute log position it has read up to. A record, not a bare
+ * number as the map's value, so a visit moves the position with one store instead of a
+ * `Map.set` and the pass iterates `values()` without a `[key, value]` array per member (issue 19,
+ * "the cost of a pass": both showed up per delivery in `perf`).
+ */
+export interface Membership<S> {
+  readonly member: S;
+  read: number;
+}
+
 /** A channel as the fan-out sees it; the hub's channel record carries these fields. */
 export interface FanOutChannel<S extends BatchReceiver> {
   readonly name: string;
   readonly dialect: string;
-  /** Each subscriber and the absolute log position it has read up to. */
-  readonly members: Map<S, number>;
+  /** Each subscriber's membership (its read position), by subscriber. */
+  readonly members: Map<S, Membership<S>>;
   /** Live messages not yet read by every member; `log[0]` is at absolute position `base`. */
   log: Message[];
   base: number;
   /** The pass in progress, if any: at most one per channel, so every member reads the log in order. */
   pass: ChannelPass<S> | null;
   /** Batches built for the log's current end, by start position (shared by members that read up to the same place). */
-  batches: { end: number; byStart: Map<number, ChannelBatch> };
+  batches: BatchMemo;
+}
+
+/**
+ * The batches of one log end. `last` is the one most recently handed out: caught-up members all
+ * start at the same place, so nearly every visit of a pass is answered without a map lookup.
+ */
+interface BatchMemo {
+  end: number;
+  byStart: Map<number, ChannelBatch>;
+  last: ChannelBatch | null;
+  lastStart: number;
 }
 
 interface ChannelPass<S extends BatchReceiver> {
@@ -43,7 +65,7 @@ interface ChannelPass<S extends BatchReceiver> {
   /** The log's end when the pass began: every member has read at least this far once the pass is over. */
   readonly startEnd: number;
   /** A live iterator over the members: those who leave mid-pass are skipped, newcomers are visited. */
-  readonly visit: Iterator<[S, number]>;
+  readonly visit: Iterator<Membership<S>>;
   done: boolean;
 }
 
@@ -58,7 +80,7 @@ export type DeliveredReport = (dialect: string, messages: number, bytes: number,
 
 /** A new channel's fan-out fields. */
 export function emptyFanOutState(): Pick<FanOutChannel<never>, 'log' | 'base' | 'pass' | 'batches'> {
-  return { log: [], base: 0, pass: null, batches: { end: 0, byStart: new Map() } };
+  return { log: [], base: 0, pass: null, batches: { end: 0, byStart: new Map(), last: null, lastStart: -1 } };
 }
 
 /**
@@ -93,7 +115,7 @@ export class FanOut<S extends BatchReceiver> {
 
   /** A new member reads from the log's current end (what came before reaches it through its replay). */
   join(channel: FanOutChannel<S>, member: S): void {
-    channel.members.set(member, channel.base + channel.log.length);
+    channel.members.set(member, { member, read: channel.base + channel.log.length });
   }
 
   /** Logs a live message for the channel's members. */
@@ -121,7 +143,7 @@ export class FanOut<S extends BatchReceiver> {
 
   #begin(channel: FanOutChannel<S>): void {
     this.#due.delete(channel);
-    const pass: ChannelPass<S> = { channel, startEnd: channel.base + channel.log.length, visit: channel.members.entries(), done: false };
+    const pass: ChannelPass<S> = { channel, startEnd: channel.base + channel.log.length, visit: channel.members.values(), done: false };
     channel.pass = pass;
     this.#passes.push(pass);
   }
@@ -136,18 +158,19 @@ export class FanOut<S extends BatchReceiver> {
         break;
       }
       budget -= 1;
-      this.#visit(pass.channel, next.value[0], next.value[1], tally);
+      this.#visit(pass.channel, next.value, tally);
     }
     this.#reportTally(pass.channel, tally);
     return budget;
   }
 
-  #visit(channel: FanOutChannel<S>, member: S, read: number, tally: PassTally): void {
+  #visit(channel: FanOutChannel<S>, membership: Membership<S>, tally: PassTally): void {
     const end = channel.base + channel.log.length;
+    const read = membership.read;
     if (read >= end) return;
-    channel.members.set(member, end);
+    membership.read = end;
     const batch = this.#batchFrom(channel, Math.max(read, channel.base), end);
-    if (!member.receive(batch)) return;
+    if (!membership.member.receive(batch)) return;
     // Counted here, reported once per slice of the pass (metrics cost stays flat under fan-out).
     tally.messages += batch.messages.length;
     tally.bytes += batch.bytes;
@@ -163,19 +186,24 @@ export class FanOut<S extends BatchReceiver> {
     if (memo.end !== end) {
       memo.end = end;
       memo.byStart.clear();
+      memo.last = null;
+    } else if (memo.last && memo.lastStart === start) {
+      return memo.last;
     }
     let batch = memo.byStart.get(start);
     if (!batch) {
       batch = sealBatch(channel.name, channel.log.slice(start - channel.base));
       memo.byStart.set(start, batch);
     }
+    memo.last = batch;
+    memo.lastStart = start;
     return batch;
   }
 
   /** Visits every member not yet visited, without yielding. */
   #finish(pass: ChannelPass<S>): void {
     const tally: PassTally = { messages: 0, bytes: 0, oldestPublishedAt: Infinity };
-    for (let next = pass.visit.next(); !next.done; next = pass.visit.next()) this.#visit(pass.channel, next.value[0], next.value[1], tally);
+    for (let next = pass.visit.next(); !next.done; next = pass.visit.next()) this.#visit(pass.channel, next.value, tally);
     this.#reportTally(pass.channel, tally);
     this.#end(pass);
   }
@@ -193,7 +221,7 @@ export class FanOut<S extends BatchReceiver> {
       channel.base = pass.startEnd;
     }
     if (channel.log.length > 0) this.#begin(channel);
-    else channel.batches.byStart.clear(); // an idle channel keeps no batch alive
+    else clearMemo(channel.batches); // an idle channel keeps no batch alive
   }
 
   /**
@@ -209,6 +237,13 @@ export class FanOut<S extends BatchReceiver> {
       this.#finish(channel.pass!);
     }
   }
+}
+
+/** Forgets every batch of the memo, so none outlives the messages of an idle channel. */
+function clearMemo(memo: BatchMemo): void {
+  memo.byStart.clear();
+  memo.last = null;
+  memo.lastStart = -1;
 }
 
 /** Freezes the messages into a batch (sinks share it, so none may change it). */

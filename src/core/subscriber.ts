@@ -52,6 +52,14 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
   readonly #host: SubscriberHost;
   readonly #limits: QueueLimits;
   readonly #states = new Map<string, ChannelState>();
+  /**
+   * The state `receive` found last, by channel name. The hub hands every batch of a channel with the
+   * same name string, so this is one identity compare per pass instead of a string-keyed map
+   * lookup, which compares characters when the two strings are equal but not the same object
+   * (issue 19, "the cost of a pass"). Reset whenever `#states` changes.
+   */
+  #lastChannel: string | null = null;
+  #lastState: ChannelState | undefined = undefined;
   readonly #queue = new Deque<Message>();
   #queuedBytes = 0;
   #paused = false;
@@ -91,6 +99,7 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
     // Register first, in this tick, so every live message from now on is held in `pending`.
     const state: ChannelState = { pending: [], lastOffset: 0, epoch: null };
     this.#states.set(channel, state);
+    this.#lastChannel = null;
     await this.#host.join(this, channel);
     const replay = await this.#host.history(channel, options);
     if (this.#closed || this.#states.get(channel) !== state) return { ...replay, replayed: 0 };
@@ -116,6 +125,7 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
 
   unsubscribe(channel: string): void {
     if (!this.#states.delete(channel)) return;
+    this.#lastChannel = null;
     this.#host.leave(this, channel);
   }
 
@@ -128,7 +138,7 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
    */
   receive(batch: ChannelBatch): boolean {
     if (this.#closed) return false;
-    const state = this.#states.get(batch.channel);
+    const state = this.#stateOf(batch.channel);
     if (!state) return false;
     if (
       state.pending === null &&
@@ -198,6 +208,7 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
     this.#clearStall();
     for (const channel of this.#states.keys()) this.#host.leave(this, channel);
     this.#states.clear();
+    this.#lastChannel = null;
     this.#queue.clear();
     this.#queuedBytes = 0;
     this.#host.forget(this);
@@ -225,6 +236,14 @@ export class HubSubscriber implements Subscriber, BatchReceiver {
       }
       return true;
     }
+  }
+
+  #stateOf(channel: string): ChannelState | undefined {
+    if (channel !== this.#lastChannel) {
+      this.#lastState = this.#states.get(channel);
+      this.#lastChannel = channel;
+    }
+    return this.#lastState;
   }
 
   #advance(state: ChannelState, msg: Message): void {

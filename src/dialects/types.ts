@@ -30,6 +30,32 @@ export interface CliSubscribeRequest {
   readonly signal: AbortSignal;
 }
 
+/** What `streamhub publish` hands a dialect that publishes through its own client (`DialectCli.publish`). */
+export interface CliPublishRequest {
+  /** The whole hub channel, `<dialect>:<name>`. */
+  readonly channel: string;
+  readonly args: ParsedArgs;
+  readonly target: Target;
+  /**
+   * The messages in input order: the data argument, or one per non-empty line of standard input,
+   * each line at most `maxLineBytes` (the dialect's own bound; a longer line is a usage error).
+   * Aborting `stop` ends the input early (e.g. the client gave up on the server).
+   */
+  messages(maxLineBytes: number, stop?: AbortSignal): AsyncIterable<CliPublishMessage>;
+  /** One line per acknowledged message. */
+  line(text: string): void;
+  note(text: string): void;
+  readonly signal: AbortSignal;
+}
+
+/** One message to publish; `data` is parsed JSON, a string (`--text`) or validated base64 (`--base64`). */
+export interface CliPublishMessage {
+  /** 1-based line of standard input; 0 for the data argument. */
+  readonly line: number;
+  readonly data: unknown;
+  readonly encoding: 'json' | 'text' | 'base64';
+}
+
 /** A command of a dialect's own (`streamhub relay-publish …`). */
 export interface DialectCommand {
   /** One line for `streamhub --help`: usage and what it does. */
@@ -48,6 +74,10 @@ export interface DialectCli {
   /** Flags `subscribe` reads for this dialect, with their help lines. */
   readonly subscribeFlags?: readonly { readonly flag: string; readonly value: boolean; readonly help: string }[];
   subscribe(request: CliSubscribeRequest): Promise<void>;
+  /** `streamhub publish <name>:<channel>` through this dialect's own client; without it the operator API publishes. */
+  publish?(request: CliPublishRequest): Promise<void>;
+  /** The `publish` help line of `publish` above. */
+  readonly publishHelp?: string;
   readonly commands?: Readonly<Record<string, DialectCommand>>;
 }
 

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { ipcCoordination } from '../../src/coordination/ipc/client.js';
 import { CoordinationHost } from '../../src/coordination/ipc/host.js';
-import type { Coordination } from '../../src/coordination/ports.js';
+import type { Coordination, MemberEvent } from '../../src/coordination/ports.js';
 import type { IpcEndpoint } from '../../src/util/ipc-endpoint.js';
 import { eventually } from '../helpers/eventually.js';
 import { portsContract } from './ports.contract.js';
@@ -102,6 +102,26 @@ describe('ipc coordination across workers', () => {
     assert.ok(await b!.claim('chan', { holderId: 'p4', digest: 'd4' }));
   });
 
+  it('members: every worker lists all workers\' entries, hears the others\' events in order, and an exited worker\'s entries leave as `remove`', async (t) => {
+    const m = await machine(3);
+    t.after(() => m.close());
+    const tables = m.workers.map((w) => w.ports.members('presence'));
+    const heard: MemberEvent[] = [];
+    tables[0]!.watch('room', (e) => heard.push(e));
+    tables[1]!.set('room', 'x', 'vx');
+    tables[2]!.set('room', 'y', 'vy');
+    const sent: MemberEvent[] = [];
+    for (let i = 0; i < 10; i++) sent.push({ type: i % 2 ? 'remove' : 'add', key: 'room', id: `m${i}`, value: String(i) });
+    for (const e of sent) tables[1]!.announce(e);
+    await eventually(async () => (await tables[0]!.list('room', 10)).members.map((e) => e.id).sort().join() === 'x,y', 'worker 0 to list both');
+    await eventually(() => heard.length >= sent.length, 'worker 0 to hear worker 1');
+    assert.deepEqual(heard, sent, 'once each, in order');
+    assert.deepEqual(await tables[2]!.list('room', 1).then((l) => [l.members.length, l.truncated]), [1, true]);
+    m.exit(2);
+    await eventually(() => heard.some((e) => e.type === 'remove' && e.id === 'y' && e.value === 'vy'), 'the exited worker\'s entry announced as remove');
+    assert.deepEqual((await tables[0]!.list('room', 10)).members, [{ id: 'x', value: 'vx' }]);
+  });
+
   it('a lease is held by exactly one worker and moves when that worker exits', async (t) => {
     const m = await machine(3);
     t.after(() => m.close());
@@ -111,5 +131,23 @@ describe('ipc coordination across workers', () => {
     m.exit(first);
     const rest = leases.filter((_, i) => i !== first);
     await eventually(() => rest.filter((l) => l.held()).length === 1, 'the lease moved to one other worker');
+  });
+});
+
+describe('ipc coordination when the primary does not answer', () => {
+  it('a claim and a member list fail with ERR_COORDINATION after callTimeoutMs instead of waiting forever', async (t) => {
+    // A primary that takes the worker's messages and never answers (stalled, or busy past the bound).
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', () => undefined);
+    const worker = ipcCoordination(endpoint(port2), { callTimeoutMs: 100 });
+    t.after(async () => {
+      await worker.close();
+      port1.close();
+      port2.close();
+    });
+    const claim = worker.ports.claims('relay').claim('relay:c', { holderId: 'p1', digest: 'd' });
+    const list = worker.ports.members('streamhub.members').list('streamhub:room', 10);
+    await assert.rejects(claim, (err: Error & { code?: string }) => err.code === 'ERR_COORDINATION' && /100 ms/.test(err.message));
+    await assert.rejects(list, (err: Error & { code?: string }) => err.code === 'ERR_COORDINATION');
   });
 });

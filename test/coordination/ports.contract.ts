@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { CoordinationPorts } from '../../src/coordination/ports.js';
+import type { CoordinationPorts, MemberEvent } from '../../src/coordination/ports.js';
 import { StreamHubError } from '../../src/errors.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -125,6 +125,46 @@ export function portsContract(engine: string, start: () => Promise<EngineUnderTe
       table.adjust('s3', 1);
       await eventually(() => table.count('s3') === 1, 'the count of s3', 3_000);
       assert.equal(heard.length, before, 'no call after unsubscribing');
+    });
+    it('members: set, replace and delete entries; list reads this node\'s writes at once, at most `max`, truncated past it', async () => {
+      const ports = await fresh();
+      const table = ports.members('people');
+      assert.equal(ports.members('people'), table);
+      table.set('room', 'a', '{"n":1}');
+      table.set('room', 'b', '{"n":2}');
+      table.set('room', 'a', '{"n":3}'); // replaces a
+      const both = await table.list('room', 10);
+      assert.deepEqual([...both.members].sort((x, y) => x.id.localeCompare(y.id)), [{ id: 'a', value: '{"n":3}' }, { id: 'b', value: '{"n":2}' }]);
+      assert.equal(both.truncated, false);
+      const one = await table.list('room', 1);
+      assert.equal(one.members.length, 1);
+      assert.equal(one.truncated, true, 'more entries than listed');
+      table.delete('room', 'a');
+      table.delete('room', 'a'); // idempotent
+      assert.deepEqual(await table.list('room', 10), { members: [{ id: 'b', value: '{"n":2}' }], truncated: false });
+      assert.deepEqual(await table.list('other-room', 10), { members: [], truncated: false });
+      assert.deepEqual(await ports.members('people-2').list('room', 10), { members: [], truncated: false }, 'another table is apart');
+      table.delete('room', 'b');
+      assert.deepEqual(await table.list('room', 10), { members: [], truncated: false });
+    });
+
+    it('members: announce reaches this node\'s watchers of that key at once and in order; stop ends it', async () => {
+      const ports = await fresh();
+      const table = ports.members('watched');
+      const heard: MemberEvent[] = [];
+      const elsewhere: MemberEvent[] = [];
+      const stop = table.watch('room', (e) => heard.push(e));
+      table.watch('hall', (e) => elsewhere.push(e));
+      table.announce({ type: 'add', key: 'room', id: 'a', value: 'x' });
+      table.announce({ type: 'remove', key: 'room', id: 'a', value: 'x' });
+      assert.deepEqual(heard, [
+        { type: 'add', key: 'room', id: 'a', value: 'x' },
+        { type: 'remove', key: 'room', id: 'a', value: 'x' },
+      ]);
+      assert.deepEqual(elsewhere, [], 'a watcher hears only its key');
+      stop();
+      table.announce({ type: 'add', key: 'room', id: 'b', value: 'y' });
+      assert.equal(heard.length, 2, 'no event after stop');
     });
   });
 }

@@ -66,6 +66,31 @@ describe('redis coordination engine on a Redis Cluster', () => {
     assert.deepEqual(await keysOn(owner, 't1:*'), [], 'a clean close deletes this node\'s entry');
   });
 
+  it('a member table across two nodes: keys under one hash tag, lists of both nodes, events through Pub/Sub', async (t) => {
+    const [a, b] = [await engine('t4:', { nodeTtlMs: 3_000 }), await engine('t4:', { nodeTtlMs: 3_000 })];
+    t.after(() => Promise.all([a.close(), b.close()]));
+    const [ta, tb] = [a.ports.members('people'), b.ports.members('people')];
+    const heard: string[] = [];
+    tb.watch('room', (e) => heard.push(`${e.type}:${e.id}`));
+    ta.set('room', 'x', 'vx');
+    tb.set('room', 'y', 'vy');
+    await eventually(async () => (await ta.list('room', 10)).members.map((m) => m.id).sort().join() === 'x,y', 'node A to list both nodes', 5_000);
+    const slot = keySlot('t4:{people}:nodes');
+    const owner = await cluster.masterOf(slot);
+    const keys = await keysOn(owner, 't4:*');
+    assert.ok(keys.some((k) => /^t4:\{people\}:m:.+:room$/.test(k)), `the entries on the table's master: ${keys.join(' ')}`);
+    for (const k of keys) assert.equal(Number(await cluster.command(owner, 'CLUSTER', 'KEYSLOT', k)), slot, `${k} in the table's slot`);
+    // B's subscriber connection may still be opening: announce until it hears, then check the order.
+    await eventually(() => {
+      ta.announce({ type: 'add', key: 'room', id: 'probe', value: '' });
+      return heard.length > 0;
+    }, 'node B to hear node A', 10_000);
+    heard.length = 0;
+    for (let i = 0; i < 10; i++) ta.announce({ type: i % 2 ? 'remove' : 'add', key: 'room', id: `m${i}`, value: '' });
+    await eventually(() => heard.filter((h) => h !== 'add:probe').length >= 10, 'the ten events on node B', 5_000);
+    assert.deepEqual(heard.filter((h) => h !== 'add:probe'), [...Array(10).keys()].map((i) => `${i % 2 ? 'remove' : 'add'}:m${i}`), 'in order');
+  });
+
   it('a SIGKILLed node leaves the sums at the next sync, not after nodeTtlMs (CLIENT LIST of the slot owner)', async (t) => {
     // nodeTtlMs of a minute: only the closed connection can drop the dead node this fast.
     const tuning = { nodeTtlMs: 60_000 };

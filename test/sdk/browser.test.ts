@@ -37,7 +37,7 @@ describe('sdk in headless Chromium', () => {
 
   /**
    * A page with the bundle loaded and `window.log` ready. `sameOrigin`: served (by Playwright's
-   * router) at the listener's own origin, which SSE needs (the protocol sends no CORS headers);
+   * router) at the listener's own origin, as a same-origin page uses SSE (a page on another origin is tested in test/streamhub/origins.test.ts);
    * otherwise about:blank, which WebSocket needs (Chromium's local-network-access checks block a
    * WebSocket to loopback from a routed page, not from about:blank).
    */

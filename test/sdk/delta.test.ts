@@ -7,45 +7,20 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WebSocketServer, type WebSocket } from 'ws';
 import type { Publication, StreamHubError } from '../../sdk/src/index.js';
 import { eventually } from '../helpers/eventually.js';
 import { DELTA, SOURCE, TARGET } from './delta-vector.js';
+import { fakeServer } from './fake-server.js';
 import { client, record } from './fixtures.js';
 
 const EPOCH = 'e1';
 const CHANNEL = 'match:demo';
 const pub = (offset: number, body: Record<string, unknown>) => ({ type: 'pub', channel: CHANNEL, offset, epoch: EPOCH, ...body });
 
-/** Answers connect and subscribe as PROTOCOL.md §5 and §7 show; records every frame it receives. */
-async function fakeServer(t: { after(fn: () => unknown): void }) {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/v1/ws' });
-  await new Promise((resolve) => wss.once('listening', resolve));
-  const received: Record<string, unknown>[] = [];
-  const sockets: WebSocket[] = [];
-  t.after(() => {
-    for (const ws of sockets) ws.terminate();
-    return new Promise((resolve) => wss.close(resolve));
-  });
-  wss.on('connection', (ws) => {
-    sockets.push(ws);
-    ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as Record<string, unknown> & { id: number };
-      received.push(frame);
-      if (frame.type === 'connect') ws.send(JSON.stringify({ type: 'connected', id: frame.id, client: 'c-1', user: 'u', expiresAt: null, pingIntervalMs: 25_000, version: 1 }));
-      if (frame.type === 'unsubscribe') ws.send(JSON.stringify({ type: 'unsubscribed', id: frame.id, channels: [CHANNEL] }));
-      if (frame.type === 'subscribe') {
-        ws.send(JSON.stringify({ type: 'subscribed', id: frame.id, channel: CHANNEL, recovered: false, position: { offset: 1, epoch: EPOCH }, publications: [pub(1, { json: SOURCE })] }));
-      }
-    });
-  });
-  const port = (wss.address() as { port: number }).port;
-  return { url: `ws://127.0.0.1:${port}`, received, send: (frame: unknown) => sockets.at(-1)?.send(JSON.stringify(frame)) };
-}
 
 describe('sdk delta subscriptions (fake server per PROTOCOL.md §17)', () => {
   it('asks for fossil deltas and hands out full values: json, delta, b64, then json again', async (t) => {
-    const server = await fakeServer(t);
+    const server = await fakeServer(t, CHANNEL, { recovered: false, position: { offset: 1, epoch: EPOCH }, publications: [pub(1, { json: SOURCE })] });
     const c = client(server.url).connect();
     t.after(() => c.disconnect());
     const sub = c.subscribe(CHANNEL, { delta: true });
@@ -64,7 +39,7 @@ describe('sdk delta subscriptions (fake server per PROTOCOL.md §17)', () => {
   });
 
   it('a delta that does not apply: bad_delta, then a fresh subscribe without since', async (t) => {
-    const server = await fakeServer(t);
+    const server = await fakeServer(t, CHANNEL, { recovered: false, position: { offset: 1, epoch: EPOCH }, publications: [pub(1, { json: SOURCE })] });
     const c = client(server.url).connect();
     t.after(() => c.disconnect());
     const sub = c.subscribe(CHANNEL, { delta: true });

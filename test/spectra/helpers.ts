@@ -3,17 +3,18 @@
  * Spectra client and front end use them (long-polling first, then the upgrade).
  */
 import { io, type Socket } from 'socket.io-client';
+import type { Clock } from '../../src/core/index.js';
 import { createSpectraDialect, type SpectraDialect } from '../../src/dialects/spectra/index.js';
 import { startDialect, testConfig, type DialectHarness } from '../helpers/harness.js';
 
 export type Harness = DialectHarness<SpectraDialect>;
 
 /** Starts spectra with test-friendly settings; ports are forced to 0. */
-export async function startSpectra(overrides: Record<string, unknown> = {}): Promise<Harness> {
+export async function startSpectra(overrides: Record<string, unknown> = {}, run: { clock?: Clock } = {}): Promise<Harness> {
   const options = testConfig({
     spectra: { ingestPort: 0, outputPort: 0, statusPort: 0, emitIntervalMs: 20, development: true, requireAuthKey: false, ...overrides },
   }).spectra;
-  return startDialect((ctx) => createSpectraDialect(ctx, options));
+  return startDialect((ctx) => createSpectraDialect(ctx, options), run.clock ? { clock: run.clock } : {});
 }
 
 const opened = new Set<Socket>();

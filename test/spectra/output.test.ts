@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
+import { ManualClock } from '../../src/core/clock.js';
 import { channelOf } from '../../src/dialects/spectra/match-registry.js';
 import { client, closeClients, disconnected, latest, logonPayload, obsLogon, observer, once, overlay, sendData, startSpectra } from './helpers.js';
 
@@ -35,6 +36,31 @@ describe('output logon', () => {
     const b = await overlay(h, 'ROOM');
     await b.until((states) => states.length >= 1);
     await a.until((states) => states.length > before);
+  });
+
+  it('logons within one emit interval re-send the state to the room once; each new overlay still gets it at once', async (t) => {
+    const clock = new ManualClock(1_000_000);
+    const h = await startSpectra({}, { clock });
+    t.after(() => h.close());
+    await observer(h, 'BURST');
+    // The send loop runs on the manual clock: step it until the match's first state is out.
+    const a = await overlay(h, 'BURST');
+    while (a.states.length === 0) {
+      clock.advance(20);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const before = a.states.length;
+    // 20 overlays log on while the clock stands still (inside one 20 ms interval).
+    const later = await Promise.all(Array.from({ length: 20 }, () => overlay(h, 'BURST')));
+    await Promise.all(later.map((o) => o.until((states) => states.length >= 1)));
+    for (const o of later) assert.equal(o.states.at(-1)!.groupCode, 'BURST');
+    // The original would have sent A 20 more frames (one per logon); here one room-wide emit.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(a.states.length - before, 1, 'one room-wide match_data for the burst');
+    // Past the interval a logon reaches the whole room again, as the original's does.
+    clock.advance(20);
+    await overlay(h, 'BURST');
+    await a.until((states) => states.length === before + 2);
   });
 
   it('keeps one hub subscriber per group on this node, whatever the number of overlays, and drops it when the room empties', async (t) => {

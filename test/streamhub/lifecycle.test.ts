@@ -135,7 +135,7 @@ it('presence: members with user and info, O(1) counts, join/leave pushes', async
   assert.equal((await big.raw.closed).code, 4501, 'presence info is bounded');
 });
 
-it('presence count is the sum over nodes sharing the coordination counters; members stay per node', async (t) => {
+it('presence count is the sum over nodes sharing the coordination ports; members are listed from every node', async (t) => {
   const ports = localCoordination();
   const settings = streamhubSchema.parse({ port: 0, auth: { hmacSecret: SECRET } });
   const nodes = await Promise.all([0, 1].map(() => startDialect((ctx) => createStreamhubDialect(ctx, settings, ports))));
@@ -145,7 +145,7 @@ it('presence count is the sum over nodes sharing the coordination counters; memb
   for (const c of clients) await c.request({ type: 'subscribe', channels: [{ channel: 'streamhub:big' }] });
   const p = await clients[0]!.request({ type: 'presence', channel: 'streamhub:big', members: true });
   assert.equal(p.count, 2, 'both nodes counted');
-  assert.equal((p.members as Frame[]).length, 1, 'members are this node’s');
+  assert.deepEqual((p.members as Frame[]).map((m) => m.user).sort(), ['u0', 'u1'], 'members of both nodes (PROTOCOL.md §12)');
   assert.equal(p.truncated, false);
 });
 

@@ -126,6 +126,36 @@ it('SSE: headers, subscribed then replayed and live pubs with <epoch>:<offset> i
   );
 });
 
+it('SSE: one-channel streams share each live batch’s bytes; a several-channel stream of the same channel keeps its own ids', async (t) => {
+  const s = await startStreamhub();
+  t.after(() => s.h.close());
+  const tok = await token();
+  const open = (query: string) => {
+    const sse = openSse(`${s.httpUrl}/v1/sse?${query}&token=${tok}`);
+    t.after(() => sse.close());
+    return sse;
+  };
+  const singles = [open('channel=streamhub:live'), open('channel=streamhub:live'), open('channel=streamhub:live')];
+  const multi = open('channel=streamhub:live&channel=streamhub:other');
+  const first = await s.publish('streamhub:other', { o: 1 });
+  for (const sse of [...singles, multi]) await sse.until(() => sse.events.filter((e) => e.event === 'subscribed').length >= (sse === multi ? 2 : 1));
+  // One event-loop turn of publishes: the hub hands the streams one shared batch (or a few).
+  const n = 50;
+  await Promise.all(Array.from({ length: n }, (_, i) => s.publish('streamhub:live', { i })));
+  const pubsOf = (sse: ReturnType<typeof openSse>) => sse.events.filter((e) => e.event === 'pub' && JSON.parse(e.data).channel === 'streamhub:live');
+  for (const sse of [...singles, multi]) await sse.until(() => pubsOf(sse).length >= n);
+  const expected = Array.from({ length: n }, (_, i) => `${first.epoch}:${i + 1}`);
+  for (const sse of singles) {
+    assert.deepEqual(pubsOf(sse).map((e) => e.id), expected);
+    assert.deepEqual(pubsOf(sse).map((e) => JSON.parse(e.data).data.i), Array.from({ length: n }, (_, i) => i));
+  }
+  assert.equal(singles[1]!.raw().slice(singles[1]!.raw().indexOf('id: ')), singles[2]!.raw().slice(singles[2]!.raw().indexOf('id: ')));
+  assert.deepEqual(
+    pubsOf(multi).map((e) => e.id),
+    expected.map((_, i) => `streamhub:other@${first.epoch}:1 streamhub:live@${first.epoch}:${i + 1}`),
+  );
+});
+
 it('SSE with several channels: ids carry every channel’s position and resume all of them', async (t) => {
   const s = await startStreamhub();
   t.after(() => s.h.close());

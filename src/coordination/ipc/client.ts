@@ -3,13 +3,16 @@
  * the primary process (host.ts). Decisions stay local and synchronous: a cap counts this worker's
  * exact connections plus the other workers' as last reported by the primary (the same model as a
  * cluster's Redis tables, over a loopback channel that reports within one event-loop turn); leases
- * follow the primary's choice; claims are answered by the primary.
+ * follow the primary's choice; claims and member lists are answered by the primary, member events
+ * reach this worker's watchers at once and the other workers' through the primary.
  */
+import { MemberWatchers } from '../local-members.js';
 import { capKey } from '../../net/client-ip.js';
 import type { IpcEndpoint } from '../../util/ipc-endpoint.js';
 import { DEFAULT_IPV6_CAP_PREFIX, sameCaps } from '../caps-request.js';
-import type { CapExceeded, CapsRequest, Claim, ClaimHandle, ClaimTable, ConnectionSlots, Coordination, CounterTable, Lease } from '../ports.js';
+import type { CapExceeded, CapsRequest, Claim, ClaimHandle, ClaimTable, ConnectionSlots, Coordination, CounterTable, Lease, MemberList, MemberTable } from '../ports.js';
 import { COORD_TAG, isHostEvents, type WorkerOp, type WorkerOps } from './protocol.js';
+import { ErrorCode, StreamHubError } from '../../core/errors.js';
 
 /** One shared table: this worker's counts and the others' sums. */
 class SharedCounts {
@@ -22,9 +25,55 @@ class SharedCounts {
   }
 }
 
-export function ipcCoordination(endpoint: IpcEndpoint, connected: () => boolean = () => true): Coordination {
+export interface IpcCoordinationOptions {
+  /** True while the channel to the primary is open (`process.connected` in a worker). */
+  readonly connected?: () => boolean;
+  /**
+   * A claim or member list the primary has not answered within this long fails with
+   * ERR_COORDINATION (`server.embeddedBroker.callTimeoutMs`, default 10 s): a stalled primary must
+   * not hold a relay publisher's upgrade or a presence reply forever.
+   */
+  readonly callTimeoutMs?: number;
+}
+
+interface Waiting<T> {
+  readonly resolve: (value: T) => void;
+  readonly reject: (err: Error) => void;
+  readonly since: number;
+}
+
+export function ipcCoordination(endpoint: IpcEndpoint, options: IpcCoordinationOptions = {}): Coordination {
+  const connected = options.connected ?? (() => true);
+  const callTimeoutMs = options.callTimeoutMs ?? 10_000;
   const tables = new Map<string, SharedCounts>();
-  const waiting = new Map<number, (claim: Claim | null) => void>();
+  const waiting = new Map<number, Waiting<Claim | null>>();
+  const waitingLists = new Map<number, Waiting<MemberList>>();
+  /** Rejects the calls older than `callTimeoutMs`; runs only while some call waits. */
+  let sweep: NodeJS.Timeout | null = null;
+  const armSweep = () => {
+    if (sweep !== null) return;
+    sweep = setInterval(() => {
+      const deadline = Date.now() - callTimeoutMs;
+      for (const calls of [waiting, waitingLists] as Map<number, Waiting<never>>[]) {
+        for (const [id, call] of calls) {
+          if (call.since > deadline) continue;
+          calls.delete(id);
+          call.reject(new StreamHubError(ErrorCode.coordination, `the primary process did not answer within ${callTimeoutMs} ms`));
+        }
+      }
+      if (waiting.size === 0 && waitingLists.size === 0 && sweep !== null) {
+        clearInterval(sweep);
+        sweep = null;
+      }
+    }, Math.max(25, Math.floor(callTimeoutMs / 4)));
+    sweep.unref();
+  };
+  const memberWatchers = new Map<string, MemberWatchers>();
+  const watchersOf = (name: string): MemberWatchers => {
+    let w = memberWatchers.get(name);
+    if (!w) memberWatchers.set(name, (w = new MemberWatchers()));
+    return w;
+  };
   let outbox: WorkerOp[] = [];
   let flushScheduled = false;
   let nextId = 1;
@@ -65,8 +114,9 @@ export function ipcCoordination(endpoint: IpcEndpoint, connected: () => boolean 
     for (const listener of t.listeners) listener(key);
   };
   const call = (op: WorkerOp & { id: number }) =>
-    new Promise<Claim | null>((resolve) => {
-      waiting.set(op.id, resolve);
+    new Promise<Claim | null>((resolve, reject) => {
+      waiting.set(op.id, { resolve, reject, since: Date.now() });
+      armSweep();
       send(op);
     });
 
@@ -91,8 +141,15 @@ export function ipcCoordination(endpoint: IpcEndpoint, connected: () => boolean 
           break;
         }
         case 'reply':
-          waiting.get(event.id)?.(event.value);
+          waiting.get(event.id)?.resolve(event.value);
           waiting.delete(event.id);
+          break;
+        case 'listed':
+          waitingLists.get(event.id)?.resolve(event.value);
+          waitingLists.delete(event.id);
+          break;
+        case 'member':
+          memberWatchers.get(event.table)?.emit(event.event);
           break;
       }
     }
@@ -102,6 +159,7 @@ export function ipcCoordination(endpoint: IpcEndpoint, connected: () => boolean 
   const limiters = new Map<string, { slots: ConnectionSlots; caps: CapsRequest }>();
   const claimTables = new Map<string, ClaimTable>();
   const counterTables = new Map<string, CounterTable>();
+  const memberTables = new Map<string, MemberTable>();
   const lease: Lease = { held: () => me !== null && holder === me };
 
   return {
@@ -170,6 +228,31 @@ export function ipcCoordination(endpoint: IpcEndpoint, connected: () => boolean 
         }
         return counters;
       },
+      members(name) {
+        let members = memberTables.get(name);
+        if (!members) {
+          const watchers = watchersOf(name);
+          members = {
+            set: (key, member, value) => send({ op: 'mset', table: name, key, member, value }),
+            delete: (key, member) => send({ op: 'mdel', table: name, key, member }),
+            list: (key, max) =>
+              new Promise<MemberList>((resolve, reject) => {
+                if (closed) return reject(new StreamHubError(ErrorCode.coordination, 'coordination closed'));
+                const id = nextId++;
+                waitingLists.set(id, { resolve, reject, since: Date.now() });
+                armSweep();
+                send({ op: 'mlist', id, table: name, key, max });
+              }),
+            announce(event) {
+              watchers.emit(event);
+              send({ op: 'announce', table: name, event });
+            },
+            watch: (key, listener) => watchers.watch(key, listener),
+          };
+          memberTables.set(name, members);
+        }
+        return members;
+      },
     },
     health() {
       const ok = !closed && connected();
@@ -179,8 +262,12 @@ export function ipcCoordination(endpoint: IpcEndpoint, connected: () => boolean 
     async close() {
       closed = true;
       endpoint.off('message', onMessage);
-      for (const resolve of waiting.values()) resolve(null);
+      if (sweep !== null) clearInterval(sweep);
+      sweep = null;
+      for (const { resolve } of waiting.values()) resolve(null);
       waiting.clear();
+      for (const { reject } of waitingLists.values()) reject(new StreamHubError(ErrorCode.coordination, 'coordination closed'));
+      waitingLists.clear();
     },
   };
 }

@@ -1,8 +1,11 @@
 /**
  * The primary's side of embedded multi-core coordination (issue 19): per-worker counts summed per
  * key (connection caps, nova viewer counts), one holder per claimed key (relay's one publisher per
- * channel) and the leases (elstat's prober), all given up when a worker exits.
+ * channel), the leases (elstat's prober) and the member tables (streamhub presence), all given up
+ * when a worker exits (its members announced as `remove` to the others).
  */
+import { MemberMap } from '../local-members.js';
+import type { MemberEntry, MemberEvent } from '../ports.js';
 import type { IpcEndpoint } from '../../util/ipc-endpoint.js';
 import type { Claim } from '../ports.js';
 import { COORD_TAG, isWorkerOps, type HostEvent, type HostEvents, type WorkerOp } from './protocol.js';
@@ -22,6 +25,8 @@ export class CoordinationHost {
   readonly #dirty = new Map<string, Set<string>>();
   /** table → key → holder. */
   readonly #claims = new Map<string, Map<string, { claim: Claim; worker: string }>>();
+  /** table → worker → its entries. */
+  readonly #members = new Map<string, Map<string, MemberMap>>();
   #broadcastScheduled = false;
   #leaseHolder: string | null = null;
 
@@ -59,7 +64,39 @@ export class CoordinationHost {
       }
       case 'current':
         return this.#push(peer, { ev: 'reply', id: op.id, value: this.#claimTable(op.table).get(op.key)?.claim ?? null });
+      case 'mset':
+        return this.#memberMap(op.table, peer.id).set(op.key, op.member, op.value);
+      case 'mdel':
+        return void this.#memberMap(op.table, peer.id).delete(op.key, op.member);
+      case 'mlist':
+        return this.#push(peer, { ev: 'listed', id: op.id, value: this.#listMembers(op.table, op.key, op.max) });
+      case 'announce':
+        return this.#announce(op.table, op.event, peer.id);
     }
+  }
+
+  #memberMap(table: string, worker: string): MemberMap {
+    let byWorker = this.#members.get(table);
+    if (!byWorker) this.#members.set(table, (byWorker = new Map()));
+    let map = byWorker.get(worker);
+    if (!map) byWorker.set(worker, (map = new MemberMap()));
+    return map;
+  }
+
+  #listMembers(table: string, key: string, max: number): { members: MemberEntry[]; truncated: boolean } {
+    const members: MemberEntry[] = [];
+    let truncated = false;
+    for (const map of this.#members.get(table)?.values() ?? []) {
+      const part = map.list(key, max - members.length);
+      members.push(...part.members);
+      truncated ||= part.truncated;
+    }
+    return { members, truncated };
+  }
+
+  /** To every worker but `from` (which told its own watchers). */
+  #announce(table: string, event: MemberEvent, from: string | null): void {
+    for (const peer of this.#peers.values()) if (peer.id !== from) this.#push(peer, { ev: 'member', table, event });
   }
 
   #claimTable(name: string): Map<string, { claim: Claim; worker: string }> {
@@ -133,6 +170,11 @@ export class CoordinationHost {
       for (const [key, byWorker] of keys) if (byWorker.has(peer.id)) this.#adjust(table, key, peer.id, -byWorker.get(peer.id)!);
     }
     for (const table of this.#claims.values()) for (const [key, held] of table) if (held.worker === peer.id) table.delete(key);
+    for (const [table, byWorker] of this.#members) {
+      const gone = byWorker.get(peer.id);
+      byWorker.delete(peer.id);
+      for (const event of gone?.drain() ?? []) this.#announce(table, event, null);
+    }
     this.#electLeaseHolder();
   }
 }

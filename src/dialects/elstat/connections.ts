@@ -29,6 +29,10 @@ export interface ElstatConnectionsDeps {
   readonly isValidChannel: SessionHost['isValidChannel'];
 }
 
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 export class ElstatConnections {
   readonly #ctx: DialectContext;
   readonly #sessions = new Set<ElstatSession>();
@@ -94,7 +98,8 @@ export class ElstatConnections {
   }
 
   readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on('error', () => socket.destroy());
+    // A shared function: a closure here would keep this call's scope alive with the socket (issue 19).
+    socket.on('error', destroyOnError);
     const path = (req.url ?? '').split('?')[0];
     if (path !== STREAMING_PATH) return rejectUpgrade(socket, 404, { error: 'not_found' });
     if (this.#closing) return rejectUpgrade(socket, 503, { error: 'shutting_down' });
@@ -105,7 +110,7 @@ export class ElstatConnections {
     acceptWebSocket(this.#wss, req, socket, head, (ws: WebSocket) => {
       const session = new ElstatSession(this.#host, ws, this.#ctx.ids.next());
       this.#sessions.add(session);
-      ws.once('close', lease.release);
+      ws.on('close', lease.release); // emitted once, and `release` is idempotent: no `once` wrapper
       if (this.#closing) closeWithGrace(ws, { code: 1001, reason: 'server shutting down' });
     });
   };

@@ -33,6 +33,24 @@ export interface SessionHost {
 
 const HUB_PREFIX = 'elstat:';
 
+const sessions = new WeakMap<WebSocket, ElstatSession>();
+
+// Shared listeners, not closures per connection (issue 19): the session is found by its socket.
+function wsOnMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  sessions.get(this)?.received(data, isBinary);
+}
+
+function wsOnPong(this: WebSocket): void {
+  sessions.get(this)?.pong();
+}
+
+/** ws reports protocol errors here and closes the socket itself (e.g. 1009 past maxMessageBytes). */
+function wsOnError(): void {}
+
+function wsOnClose(this: WebSocket): void {
+  sessions.get(this)?.socketClosed();
+}
+
 /** The state machine of one streaming client. */
 export class ElstatSession implements Sink {
   readonly id: string;
@@ -43,7 +61,8 @@ export class ElstatSession implements Sink {
   readonly #subscriber: Subscriber;
   /** Wire channels (`status:svc`) this client holds: a set, so SUBSCRIBE repeats are idempotent. */
   readonly #channels = new Set<string>();
-  readonly #onEnded: (() => void)[] = [];
+  /** Callbacks for when the socket is gone (shutdown only): allocated on first use. */
+  #onEnded: (() => void)[] | null = null;
   readonly #ping: PingWatch;
   #closing = false;
   #ended = false;
@@ -61,12 +80,11 @@ export class ElstatSession implements Sink {
     this.#subscriber = host.hub.attach(this, host.settings.queue);
     // Incident ops go to every streaming client, no subscription needed (notes §5.3) [unverified]; live only.
     this.#subscriber.subscribe(INCIDENTS_HUB_CHANNEL, { liveOnly: true, skipSnapshot: true, skipPinned: true }).catch(() => this.#fail());
-    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
-    ws.on('pong', () => this.#ping.pong());
-    ws.on('error', () => {
-      // ws reports protocol errors here and closes the socket itself (e.g. 1009 past maxMessageBytes).
-    });
-    ws.once('close', () => this.#end());
+    sessions.set(ws, this);
+    ws.on('message', wsOnMessage);
+    ws.on('pong', wsOnPong);
+    ws.on('error', wsOnError);
+    ws.on('close', wsOnClose); // 'close' is emitted once: no `once` wrapper per connection
   }
 
   /** How many channels the client holds. */
@@ -109,7 +127,7 @@ export class ElstatSession implements Sink {
   /** Runs `fn` once the socket is gone (at once if it already is). */
   onEnded(fn: () => void): void {
     if (this.#ended) fn();
-    else this.#onEnded.push(fn);
+    else (this.#onEnded ??= []).push(fn);
   }
 
   /** Called by the dialect every ping interval [RFC 6455 §5.5.2]: a peer that missed too many pongs is dropped. */
@@ -118,7 +136,13 @@ export class ElstatSession implements Sink {
     this.#ping.due();
   }
 
-  #onMessage(data: RawData, isBinary: boolean): void {
+  /** The peer answered a ping. */
+  pong(): void {
+    this.#ping.pong();
+  }
+
+  /** A frame from the client (the socket's 'message'). */
+  received(data: RawData, isBinary: boolean): void {
     if (this.#closing) return;
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     const result = decodeClientFrame(bytes, isBinary, this.#host.settings.maxFrameBytes, this.#host.settings.jsonBounds);
@@ -173,13 +197,16 @@ export class ElstatSession implements Sink {
     closeWithGrace(this.#ws, reason);
   }
 
-  #end(): void {
+  /** The socket is gone (its 'close'). Idempotent. */
+  socketClosed(): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#closing = true;
     this.#subscriber.detach();
     this.#channels.clear();
     this.#host.ended(this);
-    for (const fn of this.#onEnded.splice(0)) fn();
+    const onEnded = this.#onEnded;
+    this.#onEnded = null;
+    if (onEnded) for (const fn of onEnded) fn();
   }
 }

@@ -16,6 +16,13 @@ export class MatchRegistry {
   readonly #clock: Clock;
   readonly #idleTtlMs: number;
   readonly #subscribers: (matchId: string) => number;
+  /**
+   * The entry `sent` found last. `sent` runs once per delivery to a renderer (issue 19, "the cost of
+   * a pass"), and a pass delivers one match to all its renderers in a row; each renderer holds its
+   * own copy of the id string, which a map lookup compares character by character in V8's runtime.
+   */
+  #lastId: string | null = null;
+  #lastEntry: Entry | null = null;
 
   constructor(clock: Clock, idleTtlMs: number, subscribers: (matchId: string) => number) {
     this.#clock = clock;
@@ -30,7 +37,11 @@ export class MatchRegistry {
   }
 
   sent(matchId: string, frames: number): void {
-    this.#entry(matchId).messagesSent += frames;
+    if (matchId !== this.#lastId || !this.#lastEntry) {
+      this.#lastEntry = this.#entry(matchId);
+      this.#lastId = matchId;
+    }
+    this.#lastEntry.messagesSent += frames;
   }
 
   /** Known matches, oldest first; forgets idle ones nobody watches. */
@@ -41,6 +52,7 @@ export class MatchRegistry {
       const idle = this.#idleTtlMs > 0 && now - e.lastActivityAt >= this.#idleTtlMs;
       if (idle && this.#subscribers(matchId) === 0) {
         this.#entries.delete(matchId);
+        if (e === this.#lastEntry) this.#lastEntry = null;
         continue;
       }
       out.push({ matchId, messagesSent: e.messagesSent, messagesPublished: e.messagesPublished });

@@ -1,5 +1,4 @@
 /** What a viewer session is given by the dialect, and what it reports back. */
-import type { WebSocket } from 'ws';
 import type { Clock, CloseReason, Hub, Logger, QueueLimits } from '../../core/index.js';
 import type { ClientCommand } from './codec.js';
 import type { JsonBounds } from '../../util/json-bounds.js';
@@ -28,22 +27,31 @@ export interface IssueReport {
   readonly command: Extract<ClientCommand, { event: 'report_issue' }>;
 }
 
-export interface SessionDeps {
-  readonly ws: WebSocket;
+/**
+ * What every viewer session of the dialect shares: one object for all of them, so a session keeps
+ * only its own state (issue 19: no deps object and closures per idle viewer, as MatchSessionHost).
+ */
+export interface NovaSessionHost {
   readonly hub: Hub;
   readonly clock: Clock;
   readonly log: Logger;
   readonly settings: SessionSettings;
-  readonly streamId: string;
-  readonly channel: string;
-  readonly viewerId: string;
-  readonly sessionId: string;
-  readonly protocolVersion: string;
-  /** The stream's cluster-wide state for `get_stream_info`, null when forgotten (issue #7). */
-  readonly info: () => Promise<StreamInfo | null>;
-  readonly onReport: (report: IssueReport) => void;
-  /** Dialect-wide counters this session adds to. */
+  /** Dialect-wide counters every session adds to. */
   readonly counters: { inboundFrames: number; protocolErrors: number; idleTerminations: number };
-  /** Called once, when the socket is gone. */
-  readonly onClosed: (session: NovaSession) => void;
+  /** The hub channel of a stream. */
+  channelOf(streamId: string): string;
+  /** The stream's cluster-wide state for `get_stream_info`, null when forgotten (issue #7). */
+  info(streamId: string): Promise<StreamInfo | null>;
+  onReport(report: IssueReport): void;
+  /** Called once per session, when its socket is gone. */
+  onClosed(session: NovaSession): void;
+}
+
+/** One viewer's own identity, from its admission (upgrade.ts). */
+export interface Viewer {
+  readonly streamId: string;
+  readonly viewerId: string;
+  readonly protocolVersion: string;
+  /** Frees the viewer's connection slot (idempotent). */
+  readonly release: () => void;
 }

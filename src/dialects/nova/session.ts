@@ -1,6 +1,6 @@
-import type { RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type { CloseReason, Message, Sink, Subscriber } from '../../core/index.js';
-import { closeWithGrace, endOnceWritten } from '../shared/lifecycle/index.js';
+import { closeWithGrace, endOnceWritten, IdleDeadline, Repeat } from '../shared/lifecycle/index.js';
 import { WsWriter } from '../shared/ws-writer.js';
 import {
   decodeClient,
@@ -13,8 +13,28 @@ import {
   NovaClose,
   ServerEvent,
 } from './codec.js';
-import { Heartbeat, RateLimit } from './heartbeat.js';
-import type { SessionDeps } from './session-types.js';
+import { RateLimit } from './heartbeat.js';
+import type { NovaSessionHost, Viewer } from './session-types.js';
+
+const sessions = new WeakMap<WebSocket, NovaSession>();
+
+// Shared listeners, not closures per viewer (issue 19): the session is found by its socket.
+function wsOnMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  sessions.get(this)?.received(data, isBinary);
+}
+
+/** RFC 6455 pings and pongs count as liveness (notes §2.4.2). */
+function wsOnControl(this: WebSocket): void {
+  sessions.get(this)?.touch();
+}
+
+function wsOnError(this: WebSocket, err: Error): void {
+  sessions.get(this)?.socketError(err);
+}
+
+function wsOnClose(this: WebSocket): void {
+  sessions.get(this)?.socketClosed();
+}
 
 /**
  * One viewer connection (seed 001 §Connection Lifecycle): connection_established, the stream's
@@ -25,12 +45,24 @@ import type { SessionDeps } from './session-types.js';
 export class NovaSession implements Sink {
   readonly id: string;
   readonly dialect = 'nova';
-  readonly deps: SessionDeps;
+  readonly ws: WebSocket;
+  readonly viewer: Viewer;
+  readonly #host: NovaSessionHost;
   readonly #writer: WsWriter;
   readonly #subscriber: Subscriber;
   #closing = false;
   #ended = false;
-  readonly #heartbeat: Heartbeat;
+  #gone = false;
+  /**
+   * Keepalive (seed 001 §6; notes §2.4.1–§2.4.2): a ping every interval with a per-connection
+   * sequence from 1; liveness is any inbound frame (the read deadline); the seed's 10 s "ping
+   * timeout" only bounds which pongs count for latency. Both deadlines are the clock's shared sweep's.
+   */
+  readonly #pingEvery: Repeat;
+  readonly #deadline: IdleDeadline;
+  #pingSequence = 0;
+  #pingSentAt = 0;
+  #latencyMs: number | null = null;
   readonly #rate: RateLimit;
   #droppedPending = 0;
   /** False until the snapshot has been handed over, so no count precedes `stream_started`. */
@@ -38,55 +70,48 @@ export class NovaSession implements Sink {
   #lastCountSent: number | null = null;
   #pendingCount: { count: number; peak: number; time: number } | null = null;
 
-  constructor(deps: SessionDeps) {
-    this.deps = deps;
-    this.id = deps.sessionId;
-    const { clock, settings } = deps;
-    this.#heartbeat = new Heartbeat({
-      clock,
-      pingIntervalMs: settings.pingIntervalMs,
-      pingTimeoutMs: settings.pingTimeoutMs,
-      idleTimeoutMs: settings.idleTimeoutMs,
-      sendPing: (sequence, now) => this.#sendPing(sequence, now),
-      onIdle: (silentFor) => {
-        // Notes §2.4.2: terminate without a close frame, so the example client reconnects.
-        deps.log.debug({ session: this.id, silentFor }, 'nova: idle viewer terminated');
-        deps.counters.idleTerminations += 1;
-        this.#terminate();
-      },
-    });
+  constructor(host: NovaSessionHost, ws: WebSocket, viewer: Viewer, sessionId: string) {
+    this.#host = host;
+    this.ws = ws;
+    this.viewer = viewer;
+    this.id = sessionId;
+    const { clock, settings } = host;
+    this.#pingEvery = new Repeat(clock, settings.pingIntervalMs, (now) => this.#ping(now));
+    this.#deadline = new IdleDeadline(clock, settings.idleTimeoutMs, (silentFor) => this.#idle(silentFor));
     this.#rate = new RateLimit(settings.maxInboundPerSecond, clock);
-    this.#writer = new WsWriter(deps.ws, deps.settings.highWaterMarkBytes, () => this.#onDrain());
-    this.#subscriber = deps.hub.attach(this, deps.settings.queue);
+    this.#writer = new WsWriter(ws, settings.highWaterMarkBytes, () => this.#onDrain());
+    this.#subscriber = host.hub.attach(this, settings.queue);
   }
 
   /** Round-trip time measured from the last in-time `pong` with the awaited sequence. */
   get latencyMs(): number | null {
-    return this.#heartbeat.latencyMs;
+    return this.#latencyMs;
   }
 
   /** Sends connection_established, subscribes to the stream (its snapshot `stream_started` follows) and arms the timers. */
   async start(isEnded: () => boolean): Promise<void> {
-    const { ws, clock } = this.deps;
-    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
-    ws.on('ping', () => this.#touch());
-    ws.on('pong', () => this.#touch());
-    ws.on('error', (err) => this.deps.log.debug({ err: err.message, session: this.id }, 'nova socket error'));
-    ws.once('close', () => this.#onSocketClose());
+    const { ws, viewer } = this;
+    sessions.set(ws, this);
+    ws.on('message', wsOnMessage);
+    ws.on('ping', wsOnControl);
+    ws.on('pong', wsOnControl);
+    ws.on('error', wsOnError);
+    ws.on('close', wsOnClose); // 'close' is emitted once: no `once` wrapper per viewer
     this.#writer.send(
       encode(ServerEvent.connectionEstablished, {
-        stream_id: this.deps.streamId,
-        viewer_id: this.deps.viewerId,
+        stream_id: viewer.streamId,
+        viewer_id: viewer.viewerId,
         session_id: this.id,
-        protocol_version: this.deps.protocolVersion,
-        timestamp: isoTime(clock.now()),
+        protocol_version: viewer.protocolVersion,
+        timestamp: isoTime(this.#host.clock.now()),
       }),
     );
-    this.#heartbeat.start();
+    this.#pingEvery.start();
+    this.#deadline.start();
     // An ended stream gets error STREAM_ENDED then 1000, and no subscription (notes §2.4.9).
     if (isEnded()) return this.#endWithError();
     // Live only: a newcomer gets the snapshot (the stream's start data, notes §2.4.8), not old events.
-    await this.#subscriber.subscribe(this.deps.channel, { liveOnly: true, skipPinned: true });
+    await this.#subscriber.subscribe(this.#host.channelOf(viewer.streamId), { liveOnly: true, skipPinned: true });
     this.#subscribed = true;
     // The stream may have ended between the pre-upgrade check and the subscription (notes §2.4.9).
     if (!this.#closing && !this.#ended && isEnded()) this.#endWithError();
@@ -116,7 +141,7 @@ export class NovaSession implements Sink {
    */
   shutdown(flushLimitMs: number): void {
     if (this.#closing) return;
-    endOnceWritten(() => this.#terminate(), { ws: this.deps.ws, writer: this.#writer, subscriber: () => this.#subscriber }, this.deps.clock, flushLimitMs);
+    endOnceWritten(() => this.#terminate(), { ws: this.ws, writer: this.#writer, subscriber: () => this.#subscriber }, this.#host.clock, flushLimitMs);
   }
 
   /** A coalesced viewer count (seed §viewer_count_changed). `shared` is encoded once for every viewer of the stream. */
@@ -135,7 +160,7 @@ export class NovaSession implements Sink {
 
   #countFrame(update: { count: number; peak: number; time: number }): Buffer {
     return encode(ServerEvent.viewerCountChanged, {
-      stream_id: this.deps.streamId,
+      stream_id: this.viewer.streamId,
       viewer_count: update.count,
       peak_viewers: update.peak,
       change: update.count - (this.#lastCountSent ?? update.count),
@@ -153,7 +178,7 @@ export class NovaSession implements Sink {
         encodeError(ErrorCodes.bufferOverflow, `${droppedCount} messages dropped: the connection fell behind`, {
           severity: 'warning',
           recoverable: true,
-          now: this.deps.clock.now(),
+          now: this.#host.clock.now(),
           extra: { dropped_count: droppedCount },
         }),
       );
@@ -191,8 +216,9 @@ export class NovaSession implements Sink {
     return this.#writer.send(frame);
   }
 
-  #onMessage(data: RawData, isBinary: boolean): void {
-    this.#touch();
+  /** A frame from the viewer (the socket's 'message'). */
+  received(data: RawData, isBinary: boolean): void {
+    this.touch();
     if (this.#closing) return;
     if (!this.#rate.take()) {
       this.#failWith(ErrorCodes.rateLimited, 'too many messages', NovaClose.rateLimited);
@@ -204,23 +230,23 @@ export class NovaSession implements Sink {
       return;
     }
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
-    const command = decodeClient(text, this.deps.settings.jsonBounds);
+    const command = decodeClient(text, this.#host.settings.jsonBounds);
     if (isProtocolError(command)) {
       this.#failWith(ErrorCodes.protocolError, command.error, NovaClose.protocolError);
       return;
     }
     switch (command.event) {
       case 'pong':
-        this.#heartbeat.pong(command.sequence);
+        this.#pong(command.sequence);
         return;
       case 'get_stream_info':
         this.#sendStreamInfo(command.requestId).catch(() => undefined);
         return;
       case 'report_issue':
-        this.deps.onReport({
-          time: isoTime(this.deps.clock.now()),
-          streamId: this.deps.streamId,
-          viewerId: this.deps.viewerId,
+        this.#host.onReport({
+          time: isoTime(this.#host.clock.now()),
+          streamId: this.viewer.streamId,
+          viewerId: this.viewer.viewerId,
           sessionId: this.id,
           command,
         });
@@ -230,29 +256,52 @@ export class NovaSession implements Sink {
 
   async #sendStreamInfo(requestId: string): Promise<void> {
     // The cluster lookup never rejects (it falls back to the local cache); the socket may be gone meanwhile.
-    const info = await this.deps.info();
+    const info = await this.#host.info(this.viewer.streamId);
     if (this.#closing) return;
-    const now = this.deps.clock.now();
+    const now = this.#host.clock.now();
     const data = info
       ? { request_id: requestId, ...info, timestamp: isoTime(now) }
-      : { request_id: requestId, stream_id: this.deps.streamId, status: 'ended', viewer_count: 0, timestamp: isoTime(now) };
+      : { request_id: requestId, stream_id: this.viewer.streamId, status: 'ended', viewer_count: 0, timestamp: isoTime(now) };
     this.#writer.send(encode(ServerEvent.streamInfo, data));
   }
 
   /** Seed §ping with its sequence, plus an RFC 6455 ping [RFC 6455 §5.5.2] that browsers answer by themselves. */
-  #sendPing(sequence: number, now: number): void {
+  #ping(now: number): void {
+    this.#pingSequence += 1;
+    this.#pingSentAt = now;
     if (this.#closing) return;
-    this.#writer.send(encode(ServerEvent.ping, { sequence, timestamp: isoTime(now) }));
+    this.#writer.send(encode(ServerEvent.ping, { sequence: this.#pingSequence, timestamp: isoTime(now) }));
     try {
-      this.deps.ws.ping();
+      this.ws.ping();
     } catch {
       // The socket is closing; its close event cleans up.
     }
   }
 
-  #touch(): void {
-    this.deps.counters.inboundFrames += 1;
-    this.#heartbeat.touch();
+  /** A `pong` event; `sequence` is optional (the example client never sends one, notes §2.3). */
+  #pong(sequence: number | null): void {
+    if (sequence === null || sequence !== this.#pingSequence || this.#pingSentAt === 0) return;
+    const rtt = this.#host.clock.now() - this.#pingSentAt;
+    if (rtt <= this.#host.settings.pingTimeoutMs) this.#latencyMs = rtt;
+    this.#pingSentAt = 0;
+  }
+
+  /** No inbound frame for `idleTimeoutMs`. Notes §2.4.2: terminate without a close frame, so the example client reconnects. */
+  #idle(silentFor: number): void {
+    this.#pingEvery.stop();
+    this.#host.log.debug({ session: this.id, silentFor }, 'nova: idle viewer terminated');
+    this.#host.counters.idleTerminations += 1;
+    this.#terminate();
+  }
+
+  /** Any inbound frame: text, binary, RFC 6455 ping or pong. */
+  touch(): void {
+    this.#host.counters.inboundFrames += 1;
+    this.#deadline.touch();
+  }
+
+  socketError(err: Error): void {
+    this.#host.log.debug({ err: err.message, session: this.id }, 'nova socket error');
   }
 
   /** The stream is over: `error{STREAM_ENDED}` then 1000 (notes §2.4.9). */
@@ -260,15 +309,15 @@ export class NovaSession implements Sink {
     const frame = encodeError(ErrorCodes.streamEnded, 'the stream has ended', {
       severity: 'info',
       recoverable: false,
-      now: this.deps.clock.now(),
+      now: this.#host.clock.now(),
     });
     this.#writer.send(frame);
     this.#closeWith(NovaClose.streamEnded);
   }
 
   #failWith(code: string, message: string, reason: CloseReason): void {
-    if (reason === NovaClose.protocolError) this.deps.counters.protocolErrors += 1;
-    this.#writer.send(encodeError(code, message, { severity: 'error', recoverable: false, now: this.deps.clock.now() }));
+    if (reason === NovaClose.protocolError) this.#host.counters.protocolErrors += 1;
+    this.#writer.send(encodeError(code, message, { severity: 'error', recoverable: false, now: this.#host.clock.now() }));
     this.#closeWith(reason);
   }
 
@@ -276,20 +325,24 @@ export class NovaSession implements Sink {
     if (this.#closing) return;
     this.#closing = true;
     this.#subscriber.detach();
-    closeWithGrace(this.deps.ws, reason);
+    closeWithGrace(this.ws, reason);
   }
 
   #terminate(): void {
     this.#closing = true;
     this.#subscriber.detach();
-    this.deps.ws.terminate();
+    this.ws.terminate();
   }
 
-  #onSocketClose(): void {
+  /** The socket is gone (its 'close'): release everything. Idempotent. */
+  socketClosed(): void {
+    if (this.#gone) return;
+    this.#gone = true;
     this.#closing = true;
-    this.#heartbeat.stop();
+    this.#pingEvery.stop();
+    this.#deadline.stop();
     this.#subscriber.detach();
-    this.deps.onClosed(this);
+    this.#host.onClosed(this);
   }
 }
 

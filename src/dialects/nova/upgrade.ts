@@ -43,7 +43,8 @@ const PATH_RE = /^\/api\/v1\/streams\/([^/]+)\/ws\/?$/;
  */
 export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
-    socket.on('error', () => socket.destroy());
+    // A shared function, not a closure per connection (issue 19).
+    socket.on('error', destroyOnError);
     admit(deps, req, socket, head).catch((err: unknown) => {
       deps.log.error({ err: (err as Error).message }, 'nova: upgrade failed');
       refuse(socket, 503, ErrorCodes.serverError, 'internal error');
@@ -61,8 +62,10 @@ async function admit(deps: UpgradeDeps, req: IncomingMessage, socket: Duplex, he
   // The real server parsed stream_id as a Uuid; a malformed one is a 404 (notes §2.2).
   if (!UUID_RE.test(streamId)) return refuse(socket, 404, ErrorCodes.streamNotFound, 'stream ids are UUIDs');
   // Seed: `protocol` optional, default 1.0 (notes §2.4.12: an unsupported value is refused).
-  const protocolVersion = url.searchParams.get('protocol') ?? '1.0';
-  if (!deps.options.protocolVersions.includes(protocolVersion)) {
+  const asked = url.searchParams.get('protocol') ?? '1.0';
+  // The configured string, not the one parsed from this URL: every viewer of a version shares it.
+  const protocolVersion = deps.options.protocolVersions.find((v) => v === asked);
+  if (protocolVersion === undefined) {
     return refuse(socket, 400, ErrorCodes.protocolError, `unsupported protocol version; supported: ${deps.options.protocolVersions.join(', ')}`);
   }
   if (deps.isClosing()) return refuse(socket, 503, ErrorCodes.serverError, 'server shutting down', { 'Retry-After': '5' });
@@ -85,7 +88,8 @@ async function admit(deps: UpgradeDeps, req: IncomingMessage, socket: Duplex, he
     if (deps.isClosing()) return refuse(socket, 503, ErrorCodes.serverError, 'server shutting down', { 'Retry-After': '5' });
     handedOver = true;
     // `ws` destroys the socket without calling back when the handshake itself is bad; the slot must still be freed.
-    socket.once('close', lease.release);
+    // 'close' is emitted once and `release` is idempotent: `on`, without `once`'s wrapper per connection.
+    socket.on('close', lease.release);
     acceptWebSocket(deps.wss, req, socket, head, (ws) => {
       deps.accept(ws, { streamId, viewerId: verdict.viewerId, protocolVersion, release: lease.release });
     });
@@ -93,6 +97,10 @@ async function admit(deps: UpgradeDeps, req: IncomingMessage, socket: Duplex, he
     // A refused or abandoned upgrade frees its slot at once; an accepted one when its socket closes.
     if (!handedOver) lease.release();
   }
+}
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }
 
 function refuse(socket: Duplex, status: number, code: string, message: string, headers: Record<string, string> = {}): void {

@@ -11,7 +11,7 @@ import { encode, isoTime, ServerEvent } from './codec.js';
 import type { StreamInfo } from './control.js';
 import type { IssueReports } from './reports.js';
 import { NovaSession } from './session.js';
-import type { SessionSettings } from './session-types.js';
+import type { NovaSessionHost, SessionSettings } from './session-types.js';
 import type { ClusterStreams } from './stream-state.js';
 import type { StreamRegistry } from './streams.js';
 import type { Admission } from './upgrade.js';
@@ -37,9 +37,33 @@ export class NovaViewers {
   readonly #byStream = new Map<string, Set<NovaSession>>();
   /** Shared with every session, which counts into it; reported by `stats()`. */
   readonly counters = { inboundFrames: 0, protocolErrors: 0, idleTerminations: 0 };
+  /** What every session shares (one object, not deps and closures per viewer: issue 19). */
+  readonly #host: NovaSessionHost;
 
   constructor(deps: NovaViewersDeps) {
     this.#deps = deps;
+    const sessions = this.#sessions;
+    const byStream = this.#byStream;
+    this.#host = {
+      hub: deps.ctx.hub,
+      clock: deps.ctx.clock,
+      log: deps.log,
+      settings: deps.settings,
+      counters: this.counters,
+      channelOf: deps.channelOf,
+      info: deps.info,
+      onReport: (report) => deps.reports.record(report),
+      onClosed(s) {
+        const { streamId, release } = s.viewer;
+        sessions.delete(s);
+        const set = byStream.get(streamId);
+        set?.delete(s);
+        if (set?.size === 0) byStream.delete(streamId);
+        release();
+        deps.counts.adjust(streamId, -1);
+        deps.streams.unwatch(streamId);
+      },
+    };
   }
 
   get size(): number {
@@ -53,30 +77,7 @@ export class NovaViewers {
 
   accept(ws: WebSocket, admission: Admission): void {
     const { ctx, log, counts, streams } = this.#deps;
-    const session = new NovaSession({
-      ws,
-      hub: ctx.hub,
-      clock: ctx.clock,
-      log,
-      settings: this.#deps.settings,
-      streamId: admission.streamId,
-      channel: this.#deps.channelOf(admission.streamId),
-      viewerId: admission.viewerId,
-      sessionId: `session_${ctx.ids.next().replace(/[^A-Za-z0-9]/g, '')}`,
-      protocolVersion: admission.protocolVersion,
-      info: () => this.#deps.info(admission.streamId),
-      onReport: (report) => this.#deps.reports.record(report),
-      counters: this.counters,
-      onClosed: (s) => {
-        this.#sessions.delete(s);
-        const set = this.#byStream.get(admission.streamId);
-        set?.delete(s);
-        if (set?.size === 0) this.#byStream.delete(admission.streamId);
-        admission.release();
-        counts.adjust(admission.streamId, -1);
-        streams.unwatch(admission.streamId);
-      },
-    });
+    const session = new NovaSession(this.#host, ws, admission, `session_${ctx.ids.next().replace(/[^A-Za-z0-9]/g, '')}`);
     this.#sessions.add(session);
     let set = this.#byStream.get(admission.streamId);
     if (!set) this.#byStream.set(admission.streamId, (set = new Set()));
@@ -109,7 +110,7 @@ export class NovaViewers {
   async close(deadlineMs: number, drainWindowMs: number): Promise<void> {
     const sessions = this.#sessions;
     const gone = [...sessions].map(
-      (s) => new Promise<void>((resolve) => (s.deps.ws.readyState === 3 ? resolve() : s.deps.ws.once('close', () => resolve()))),
+      (s) => new Promise<void>((resolve) => (s.ws.readyState === 3 ? resolve() : s.ws.once('close', () => resolve()))),
     );
     // Issue 14: each viewer is dropped at its own instant of the window, its queue flushed first,
     // without a close frame (NovaSession.shutdown), so the example client reconnects.
@@ -121,6 +122,6 @@ export class NovaViewers {
       drainWindowMs,
       settled: () => Promise.all(gone),
     });
-    for (const session of [...sessions]) session.deps.ws.terminate();
+    for (const session of [...sessions]) session.ws.terminate();
   }
 }

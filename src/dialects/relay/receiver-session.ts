@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 import type { Config } from '../../config/index.js';
 import type { CloseReason, Message, QueueLimits, RetentionPolicy, Sink, Subscriber } from '../../core/index.js';
 import { safeEqual } from '../../net/http-reply.js';
-import { AppKeepalive, closeWithGrace, endOnceWritten } from '../shared/lifecycle/index.js';
+import { closeWithGrace, endOnceWritten, IdleDeadline, Repeat } from '../shared/lifecycle/index.js';
 import { WsWriter } from '../shared/ws-writer.js';
 import type { DialectContext } from '../types.js';
 import {
@@ -19,20 +19,34 @@ import type { PublisherRegistry } from './publisher-registry.js';
 
 export type ReceiverKind = 'receive' | 'receive-clear-cache' | 'probe';
 
-export interface ReceiverSessionOptions {
+/**
+ * What every receiver of the dialect shares: one object for all of them, so a receiver keeps only
+ * its own state (issue 19: no options object and closures per idle connection, as MatchSessionHost).
+ */
+export interface ReceiverHost {
   readonly ctx: DialectContext;
-  readonly ws: WebSocket;
-  readonly channel: string;
-  readonly key: string;
-  readonly kind: ReceiverKind;
   readonly registry: PublisherRegistry;
   readonly settings: Config['relay'];
   /** The receivers' slow-consumer policy (relay/index.ts `receiverLimits`): overflow and no progress both close with 4008. */
   readonly limits: QueueLimits;
-  /** Retention sent with the control messages this session publishes (the `clear`). */
+  /** Retention sent with the control messages a receiver publishes (the `clear`). */
   readonly retention: RetentionPolicy;
-  /** Called once, when the socket is gone. */
-  readonly onClosed: () => void;
+  /** Called once per receiver, when its socket is gone. */
+  onClosed(receiver: ReceiverSession): void;
+}
+
+const receivers = new WeakMap<WebSocket, ReceiverSession>();
+
+/** Receivers only send `h`; any data frame (text or binary) counts as liveness (notes §3.3). */
+function wsOnMessage(this: WebSocket): void {
+  receivers.get(this)?.touch();
+}
+
+/** `ws` closes the socket itself (1009, protocol errors); 'close' follows. */
+function wsOnError(): void {}
+
+function wsOnClose(this: WebSocket): void {
+  receivers.get(this)?.socketClosed();
 }
 
 /**
@@ -53,9 +67,16 @@ export class ReceiverSession implements Sink {
   readonly id: string;
   readonly dialect = 'relay';
   readonly kind: ReceiverKind;
-  readonly #o: ReceiverSessionOptions;
+  readonly channel: string;
+  readonly ws: WebSocket;
+  /** Frees this receiver's connection slot (called by the host once the socket is gone). */
+  readonly release: () => void;
+  readonly #host: ReceiverHost;
   readonly #writer: WsWriter;
-  readonly #liveness: AppKeepalive;
+  /** Seed §Heartbeat / notes §3.3: `h` every 20 s. */
+  readonly #beat: Repeat;
+  /** The 60 s read deadline, reset by data frames only. */
+  readonly #deadline: IdleDeadline;
   readonly #myDigest: string;
   #subscriber: Subscriber | null = null;
   #state: State = 'pending';
@@ -66,28 +87,33 @@ export class ReceiverSession implements Sink {
   #subscribed = false;
   #publishId: string | null = null;
   #clearedFor: string | null = null;
+  #gone = false;
   chunksSent = 0;
 
-  constructor(options: ReceiverSessionOptions) {
-    this.#o = options;
-    this.kind = options.kind;
-    this.id = options.ctx.ids.next();
-    this.#myDigest = keyDigest(options.key);
-    const { ws, settings, ctx } = options;
+  constructor(host: ReceiverHost, ws: WebSocket, channel: string, key: string, kind: ReceiverKind, release: () => void) {
+    this.#host = host;
+    this.ws = ws;
+    this.channel = channel;
+    this.kind = kind;
+    this.release = release;
+    const { settings, ctx } = host;
+    this.id = ctx.ids.next();
+    // Only the digest is kept: the key string goes with the upgrade request.
+    this.#myDigest = keyDigest(key);
     this.#writer = new WsWriter(ws, settings.queue.highWaterMarkBytes, () => this.#onDrain());
-    // Seed §Heartbeat / notes §3.3: `h` every 20 s; the 60 s read deadline is reset by data frames only.
-    this.#liveness = new AppKeepalive({
-      clock: ctx.clock,
-      beatIntervalMs: settings.heartbeatIntervalMs,
-      idleTimeoutMs: settings.idleTimeoutMs,
-      beat: () => this.#writer.send(HEARTBEAT),
-      onIdle: () => this.#finish(RelayClose.idle),
-    });
-    this.#liveness.start();
-    // Receivers only send `h`; any data frame (text or binary) counts as liveness (notes §3.3).
-    ws.on('message', () => this.#liveness.touch());
-    ws.on('error', () => undefined); // `ws` closes the socket itself (1009, protocol errors); 'close' follows.
-    ws.once('close', () => this.#onSocketClose());
+    this.#beat = new Repeat(ctx.clock, settings.heartbeatIntervalMs, () => this.#writer.send(HEARTBEAT));
+    this.#deadline = new IdleDeadline(ctx.clock, settings.idleTimeoutMs, () => this.#finish(RelayClose.idle));
+    this.#beat.start();
+    this.#deadline.start();
+    receivers.set(ws, this);
+    ws.on('message', wsOnMessage);
+    ws.on('error', wsOnError);
+    ws.on('close', wsOnClose); // 'close' is emitted once: no `once` wrapper per connection
+  }
+
+  /** A data frame arrived: the read deadline starts again. */
+  touch(): void {
+    this.#deadline.touch();
   }
 
   get state(): State {
@@ -101,8 +127,9 @@ export class ReceiverSession implements Sink {
 
   /** Subscribes, then learns whether a publisher is live; everything delivered meanwhile is held, then replayed in order. */
   async start(): Promise<void> {
-    const { ctx, registry, channel } = this.#o;
-    this.#subscriber = ctx.hub.attach(this, this.#o.limits);
+    const { ctx, registry } = this.#host;
+    const channel = this.channel;
+    this.#subscriber = ctx.hub.attach(this, this.#host.limits);
     try {
       // Subscribing before asking the registry means a `start` published in between is held, not missed.
       await this.#subscriber.subscribe(hubChannel(channel));
@@ -144,7 +171,7 @@ export class ReceiverSession implements Sink {
   #hold(batch: readonly Message[]): boolean {
     if (this.#subscribed) {
       this.#heldLive += batch.length;
-      if (this.#heldLive > this.#o.settings.maxPendingDuringReplay) {
+      if (this.#heldLive > this.#host.settings.maxPendingDuringReplay) {
         this.#finish(RelayClose.slow);
         return true;
       }
@@ -164,7 +191,7 @@ export class ReceiverSession implements Sink {
    * test page and the hls-encoder stop on any close), so the close frame stays.
    */
   drainAndClose(reason: CloseReason, flushLimitMs: number): void {
-    endOnceWritten(() => this.#finish(reason), { ws: this.#o.ws, writer: this.#writer, subscriber: () => this.#subscriber }, this.#o.ctx.clock, flushLimitMs);
+    endOnceWritten(() => this.#finish(reason), { ws: this.ws, writer: this.#writer, subscriber: () => this.#subscriber }, this.#host.ctx.clock, flushLimitMs);
   }
 
   #process(batch: readonly Message[]): boolean {
@@ -232,7 +259,8 @@ export class ReceiverSession implements Sink {
     const publishId = this.#publishId;
     if (this.kind !== 'receive-clear-cache' || !publishId || this.#clearedFor === publishId) return;
     this.#clearedFor = publishId;
-    const { ctx, channel, retention } = this.#o;
+    const { ctx, retention } = this.#host;
+    const channel = this.channel;
     // A `reset` empties the cache on every node at once; the publisher sees it and stops caching (notes §3.5).
     ctx.hub
       .publish(hubChannel(channel), encodeControl({ type: 'clear', publishId }), { kind: 'reset', retention })
@@ -248,18 +276,22 @@ export class ReceiverSession implements Sink {
     this.#state = 'closed';
     this.#held = null;
     this.#cleanup();
-    closeWithGrace(this.#o.ws, reason, { clock: this.#o.ctx.clock, ms: this.#o.settings.closeGraceMs });
+    closeWithGrace(this.ws, reason, { clock: this.#host.ctx.clock, ms: this.#host.settings.closeGraceMs });
   }
 
   #cleanup(): void {
-    this.#liveness.stop();
+    this.#beat.stop();
+    this.#deadline.stop();
     this.#subscriber?.detach();
   }
 
-  #onSocketClose(): void {
+  /** The socket is gone (its 'close'): release everything. Idempotent. */
+  socketClosed(): void {
+    if (this.#gone) return;
+    this.#gone = true;
     this.#state = 'closed';
     this.#held = null;
     this.#cleanup();
-    this.#o.onClosed();
+    this.#host.onClosed(this);
   }
 }

@@ -11,7 +11,7 @@ import type { DialectContext } from '../types.js';
 import { RelayClose } from './codec.js';
 import type { PublisherRegistry } from './publisher-registry.js';
 import { PublisherSession } from './publisher-session.js';
-import { ReceiverSession } from './receiver-session.js';
+import { ReceiverSession, type ReceiverHost } from './receiver-session.js';
 import type { AcceptedUpgrade } from './upgrade-gate.js';
 
 /** What `stats()` reports of the sessions. */
@@ -39,8 +39,11 @@ export class RelaySessions {
   // Two servers so a receiver (which only sends `h`) cannot make us buffer a 64 MB frame.
   readonly #publishWss: WebSocketServer;
   readonly #playWss: WebSocketServer;
+  /** What every receiver shares (one object, not an options object per receiver). */
+  readonly #receiverHost: ReceiverHost;
   readonly #publishers = new Set<PublisherSession>();
   readonly #receivers = new Set<ReceiverSession>();
+  /** Sockets that are not receivers (publishers, and one refused for want of a lease); receivers are counted by #receivers. */
   readonly #sockets = new Set<WebSocket>();
   #chunksIn = 0;
   #bytesIn = 0;
@@ -60,24 +63,36 @@ export class RelaySessions {
     );
     this.#publishWss = new WebSocketServer({ noServer: true, maxPayload: options.maxChunkBytes, perMessageDeflate: false, clientTracking: false });
     this.#playWss = new WebSocketServer({ noServer: true, maxPayload: options.maxReceiverFrameBytes, perMessageDeflate: false, clientTracking: false });
+    const receivers = this.#receivers;
+    this.#receiverHost = {
+      ctx,
+      registry,
+      settings: options,
+      limits: this.#receiverLimits,
+      retention,
+      onClosed(receiver) {
+        receiver.release();
+        receivers.delete(receiver);
+      },
+    };
   }
 
   /** Completes the handshake of an accepted upgrade and starts its session. */
   open(accepted: AcceptedUpgrade): void {
     const { req, socket, head, route, release, lease } = accepted;
     const wss = route.kind === 'publish' ? this.#publishWss : this.#playWss;
-    let session = false;
     // If `ws` refuses the handshake itself (bad Sec-WebSocket-Key…), the socket closes without a session.
-    socket.once('close', () => {
-      if (session) return;
+    // Removed once a session owns the socket, so nothing keeps the upgrade request alive per receiver (issue 19).
+    const onRefused = () => {
       release();
       void lease?.release();
-    });
+    };
+    socket.once('close', onRefused);
     acceptWebSocket(wss, req, socket, head, (ws) => {
-      session = true;
+      socket.off('close', onRefused);
+      if (route.kind !== 'publish') return this.#openReceiver(ws, route.channel, route.key, route.kind, release);
       this.#sockets.add(ws);
       ws.once('close', () => this.#sockets.delete(ws));
-      if (route.kind !== 'publish') return this.#openReceiver(ws, accepted);
       if (!lease) return ws.terminate(); // the gate hands every publisher its lease; never without one
       const publisher = new PublisherSession({
         ctx: this.#ctx,
@@ -99,23 +114,8 @@ export class RelaySessions {
     });
   }
 
-  #openReceiver(ws: WebSocket, { route, release }: AcceptedUpgrade): void {
-    if (route.kind === 'publish') return;
-    const receiver = new ReceiverSession({
-      ctx: this.#ctx,
-      ws,
-      channel: route.channel,
-      key: route.key,
-      kind: route.kind,
-      registry: this.#registry,
-      settings: this.#options,
-      limits: this.#receiverLimits,
-      retention: this.#retention,
-      onClosed: () => {
-        release();
-        this.#receivers.delete(receiver);
-      },
-    });
+  #openReceiver(ws: WebSocket, channel: string, key: string, kind: ReceiverSession['kind'], release: () => void): void {
+    const receiver = new ReceiverSession(this.#receiverHost, ws, channel, key, kind, release);
     this.#receivers.add(receiver);
     void receiver.start();
   }
@@ -130,7 +130,7 @@ export class RelaySessions {
       if (r.kind === 'probe') probes += 1;
     }
     return {
-      connections: this.#sockets.size,
+      connections: this.#sockets.size + this.#receivers.size,
       publishers: this.#publishers.size,
       receivers: this.#receivers.size,
       idleReceivers: idle,
@@ -144,7 +144,9 @@ export class RelaySessions {
   /** Ends every session by the deadline (the listener has stopped accepting). */
   async close(reason: CloseReason, deadlineMs: number, drainWindowMs: number): Promise<void> {
     const publishers = this.#publishers;
+    const receivers = this.#receivers;
     const sockets = this.#sockets;
+    const allSockets = () => [...sockets, ...[...receivers].map((r) => r.ws)];
     const gone = (ws: WebSocket) =>
       new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve())));
     // Issue 14: receivers end one by one over the window, each after its queued chunks are
@@ -159,11 +161,11 @@ export class RelaySessions {
         const publishersLast = drain.done.then(() => {
           for (const p of [...publishers]) p.close(reason);
         });
-        return Promise.all([publishersLast, ...[...publishers].map((p) => p.done), ...[...sockets].map(gone)]);
+        return Promise.all([publishersLast, ...[...publishers].map((p) => p.done), ...allSockets().map(gone)]);
       },
     });
     // Past the deadline, whatever is left is dropped; its 'close' (and a publisher's `end`) follows at once.
-    const left = [...sockets];
+    const left = allSockets();
     for (const ws of left) ws.terminate();
     await Promise.all(left.map(gone));
   }

@@ -35,6 +35,10 @@ export interface UpgradeGate {
   refused(): Record<string, number>;
 }
 
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 /**
  * Every refusal before the upgrade, in the original's order (notes §3.2): path shape (404), the
  * per-IP cap (429; our total cap: 503), channel, key and kind (404), the play allow-list (403),
@@ -79,7 +83,9 @@ export function createUpgradeGate(options: UpgradeGateOptions): UpgradeGate {
   return {
     handle(req, socket, head) {
       // A reset during the async checks must not crash the process (no listener = uncaught 'error').
-      socket.on('error', () => socket.destroy());
+      // A shared function, not a closure: a closure here would keep this call's scope (the upgrade
+      // request, its head, the route) alive for as long as the socket lives (issue 19).
+      socket.on('error', destroyOnError);
       const route = parseRelayPath(req.url);
       if (!route.ok && route.shape === 'path') return refuse(socket, route.status, route.body);
       if (options.isClosing()) return refuse(socket, 503, RefusalText.shuttingDown);

@@ -26,7 +26,8 @@ export function acceptWebSocket(
     // Every close is counted by code on the listener's tally (net/close-tally.ts). Shared
     // listeners (no closure per connection: issue 19's memory budget).
     ws.on('error', noteProtocolError);
-    ws.once('close', countOnClose);
+    // 'close' is emitted once: `on`, not `once`, which wraps each listener in a bound function and a state object per connection
+    ws.on('close', countOnClose);
     onOpen(ws, request);
   });
 }

@@ -12,6 +12,25 @@ const sharedBatches = new BatchCache(sharedFrames);
 const COALESCE_LIMIT = 4 * 1024 * 1024;
 
 /**
+ * The hub batch written last and its bytes. A channel pass hands one frozen batch to every
+ * caught-up subscriber in a row, so after the first socket each further one costs an identity
+ * compare instead of the caches' WeakMap lookups (issue 19, "the cost of a pass"). Holds at most one
+ * batch (≤ COALESCE_LIMIT bytes) past its pass; only frozen arrays, which nobody can change after.
+ */
+const lastHubBatch: { batch: readonly object[] | null; opcode: Opcode; bytes: Buffer | null } = { batch: null, opcode: Opcode.text, bytes: null };
+
+function hubBatchBytes(batch: readonly { readonly payload: Uint8Array }[], opcode: Opcode): Buffer | null {
+  if (batch === lastHubBatch.batch && opcode === lastHubBatch.opcode) return lastHubBatch.bytes;
+  const bytes = sharedBatches.ofMessages(batch, opcode, COALESCE_LIMIT);
+  if (Object.isFrozen(batch)) {
+    lastHubBatch.batch = batch;
+    lastHubBatch.opcode = opcode;
+    lastHubBatch.bytes = bytes;
+  }
+  return bytes;
+}
+
+/**
  * Writes batches of frames to one `ws` socket with one syscall per batch, and reports
  * backpressure to the hub (DESIGN.md "Encode once"; STYLE.md §11 "Backpressure is split").
  *
@@ -75,7 +94,7 @@ export class WsWriter {
   sendMessages(batch: readonly { readonly payload: Uint8Array }[], binary = false): boolean {
     if (this.#ws.readyState !== 1 || batch.length === 0) return this.#ws.readyState === 1;
     const opcode = binary ? Opcode.binary : Opcode.text;
-    const shared = this.#preframed ? sharedBatches.ofMessages(batch, opcode, COALESCE_LIMIT) : null;
+    const shared = this.#preframed ? hubBatchBytes(batch, opcode) : null;
     if (shared) {
       this.#raw!.write(shared);
       return this.#checkWatermark();

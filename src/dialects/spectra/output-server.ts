@@ -5,7 +5,7 @@
  * on any node reaches overlays on every node.
  */
 import type { Server, Socket } from 'socket.io';
-import type { Hub, IdSource, Logger, Subscriber } from '../../core/index.js';
+import type { Clock, Hub, IdSource, Logger, Subscriber } from '../../core/index.js';
 import { queueLimitsFrom } from '../shared/lifecycle/index.js';
 import { decodePayload } from './codec.js';
 import type { JsonBounds } from '../../util/json-bounds.js';
@@ -16,8 +16,11 @@ import { RoomSink } from './session.js';
 export interface OutputOptions {
   readonly hub: Hub;
   readonly ids: IdSource;
+  readonly clock: Clock;
   readonly log: Logger;
   readonly maxBufferedPackets: number;
+  /** At most one room-wide `match_data` per this interval on logons (`spectra.emitIntervalMs`); RoomSink.welcome. */
+  readonly roomWelcomeIntervalMs: number;
   /** Bounds of the `logon` payload (server.jsonMaxDepth / jsonMaxNodes); past them it is ignored like bad JSON. */
   readonly jsonBounds?: JsonBounds;
 }
@@ -72,7 +75,7 @@ export class OutputServer {
     socket.emit('logon_success', JSON.stringify({ groupCode: code, msg: `Logon succeeded for group code ${code}` }));
     const room = this.#rooms.get(code);
     if (room) {
-      room.sink.emitLast();
+      room.sink.welcome(socket);
       return;
     }
     this.#openRoom(code);
@@ -83,6 +86,8 @@ export class OutputServer {
       id: this.#o.ids.next(),
       io: this.#io,
       groupCode: code,
+      clock: this.#o.clock,
+      roomWelcomeIntervalMs: this.#o.roomWelcomeIntervalMs,
       maxBufferedPackets: this.#o.maxBufferedPackets,
       onClose: (closed) => {
         if (this.#rooms.get(code)?.sink !== closed) return;

@@ -4,14 +4,17 @@
  * the state is decoded once and Socket.IO encodes the packet once for the whole room
  * (STYLE rule 3). `reset` (match removed) forgets the cached state.
  */
-import type { Server } from 'socket.io';
-import { overBounds, type CloseReason, type Message, type Sink } from '../../core/index.js';
+import type { Server, Socket } from 'socket.io';
+import { overBounds, type Clock, type CloseReason, type Message, type Sink } from '../../core/index.js';
 import { fromBytes } from './codec.js';
 
 export interface RoomSinkOptions {
   readonly id: string;
   readonly io: Server;
   readonly groupCode: string;
+  readonly clock: Clock;
+  /** At most one room-wide `match_data` per this interval on logons (see `welcome`). */
+  readonly roomWelcomeIntervalMs: number;
   /** Packets buffered for one socket above which it is disconnected as a slow consumer. */
   readonly maxBufferedPackets: number;
   /** Called once when the hub gives up on the sink (shutdown, overflow). */
@@ -26,6 +29,8 @@ export class RoomSink implements Sink {
   readonly #socketBound: { readonly maxMessages: number; readonly maxBytes: number };
   /** The latest state string, for the immediate `match_data` after a later logon (notes §4.4). */
   #last: string | null = null;
+  /** When a logon last re-sent the state to the whole room (clock ms); -Infinity: never. */
+  #lastRoomWelcome = -Infinity;
 
   constructor(options: RoomSinkOptions) {
     this.id = options.id;
@@ -57,9 +62,24 @@ export class RoomSink implements Sink {
     return true;
   }
 
-  /** Broadcasts the cached state to the whole room, as the original's logon does. */
-  emitLast(): void {
-    if (this.#last !== null) this.#broadcast(this.#last);
+  /**
+   * The immediate `match_data` of a later logon (notes §4.4). The original emits it to the whole
+   * room on every logon, so k overlays logging on cost k²/2 frames of the full state, and anyone
+   * reconnecting in a loop makes every overlay of the room receive the state again each time (an
+   * amplification; issue 19 measured logons slowing quadratically at 1,000–2,000 overlays). Here the
+   * room-wide emit happens at most once per `roomWelcomeIntervalMs` (the send loop's own 100 ms);
+   * within it only the new overlay gets the state. The others already hold that same state (any
+   * newer one reaches them through the send loop), so no overlay sees less than with the original.
+   */
+  welcome(socket: Socket): void {
+    if (this.#last === null) return;
+    const now = this.#o.clock.now();
+    if (now - this.#lastRoomWelcome >= this.#o.roomWelcomeIntervalMs) {
+      this.#lastRoomWelcome = now;
+      this.#broadcast(this.#last);
+      return;
+    }
+    socket.emit('match_data', this.#last);
   }
 
   #broadcast(state: string): void {

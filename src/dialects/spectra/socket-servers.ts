@@ -63,7 +63,9 @@ export function openSocketServers(
   const output = new OutputServer(outputIo, {
     hub: ctx.hub,
     ids: ctx.ids,
+    clock: ctx.clock,
     log,
+    roomWelcomeIntervalMs: options.emitIntervalMs,
     maxBufferedPackets: options.outputMaxBufferedPackets,
     jsonBounds: ctx.listener.jsonBounds,
   });

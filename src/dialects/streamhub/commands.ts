@@ -260,9 +260,14 @@ async function publish(conn: Connection, command: Of<'publish'>): Promise<void> 
   conn.send(encodeFrame({ type: 'published', id: command.id, channel: command.channel, offset: msg.offset, epoch: msg.epoch, duplicate: msg.duplicate === true }));
 }
 
-function presence(conn: Connection, command: Of<'presence'>): void {
+async function presence(conn: Connection, command: Of<'presence'>): Promise<void> {
   const { settings, presence: registry } = conn.host;
   if (!mayUse(conn, command.id, command.channel, Permission.presence)) return;
-  const snap = registry.snapshot(command.channel, command.members === true, settings.presence.maxMembersListed);
+  let snap;
+  try {
+    snap = await registry.snapshot(command.channel, command.members === true, settings.presence.maxMembersListed);
+  } catch {
+    return conn.sendError(command.id, 'unavailable', 'presence members could not be read', command.channel);
+  }
   conn.send(encodeFrame({ type: 'presence', id: command.id, channel: command.channel, ...snap }));
 }

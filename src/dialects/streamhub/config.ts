@@ -7,6 +7,16 @@ import { capsSchema, durationMs, nonNegativeInt, port, positiveInt, type EnvBind
 
 const nullableString = z.string().min(1).nullable().default(null);
 
+/** `scheme://host[:port]` and nothing else: what a browser sends in `Origin` [RFC 6454 §6.1]. */
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text.replace(/\/+$/, '').toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
 export const streamhubSchema = z
   .object({
     enabled: z.boolean().default(true),
@@ -14,6 +24,16 @@ export const streamhubSchema = z
     port: port.default(4005),
     /** WebSocket and SSE connections together, refused before the upgrade / stream (429 / 503). */
     ...capsSchema({ perIpMax: 64, totalMax: 10_000 }),
+    /**
+     * Web pages (origins) that may open a WebSocket or an EventSource here (PROTOCOL.md §20): `*` or
+     * exact origins (`https://app.example.com`). A page of another origin is refused 403
+     * `origin_not_allowed`; requests without `Origin` (servers, the CLI) are not concerned. Env
+     * STREAMHUB_ALLOWED_ORIGINS (comma-separated).
+     */
+    allowedOrigins: z
+      .array(z.string().refine((o) => o === '*' || isOrigin(o), { message: 'an origin is `*` or scheme://host[:port], without a path' }))
+      .max(1000)
+      .default(['*']),
     /** Largest client frame; the WebSocket layer closes 1009 past it. */
     maxFrameBytes: positiveInt.max(16 * 1024 * 1024).default(65_536),
     maxSubscriptionsPerConnection: positiveInt.max(100_000).default(128),
@@ -109,5 +129,6 @@ export const streamhubEnv: EnvBinding[] = [
   { name: 'STREAMHUB_JWT_SECRET', path: 'streamhub.auth.hmacSecret', type: 'nullable-string', doc: 'HS256 secret of streamhub tokens (raw UTF-8)' },
   { name: 'STREAMHUB_JWT_PUBLIC_KEY', path: 'streamhub.auth.publicKey', type: 'nullable-string', doc: 'RS256 public key (PEM) of streamhub tokens' },
   { name: 'STREAMHUB_JWT_JWKS_URL', path: 'streamhub.auth.jwksUrl', type: 'nullable-string', doc: 'JWKS URL of streamhub tokens (RS256)' },
+  { name: 'STREAMHUB_ALLOWED_ORIGINS', path: 'streamhub.allowedOrigins', type: 'list', doc: 'pages allowed to connect: * or comma-separated origins' },
   { name: 'STREAMHUB_ANONYMOUS', path: 'streamhub.auth.anonymous', type: 'bool', doc: 'allow read-only connections without a token' },
 ];

@@ -20,6 +20,7 @@ import type { SessionHost } from './commands.js';
 import type { StreamhubOptions } from './config.js';
 import { PresenceRegistry } from './presence.js';
 import { StreamhubSession } from './session.js';
+import { createOriginPolicy, preflightHeaders } from './origins.js';
 import { authorizeSse, parseSseRequest, SseStream } from './sse.js';
 import { acceptWebSocket } from '../shared/ws-upgrade.js';
 
@@ -53,6 +54,7 @@ export function createStreamhubDialect(ctx: DialectContext, options: StreamhubOp
   });
   const isTrustedProxy = createIpMatcher(ctx.listener.trustedProxies);
   const verifier = new TokenVerifier(options.auth, ctx.clock);
+  const origins = createOriginPolicy(options.allowedOrigins);
   const retention: RetentionPolicy = { ...options.retention };
   let closing = false;
   /** Refusals (HTTP status) and closes (close code) since start, for the operator's metrics. */
@@ -81,7 +83,8 @@ export function createStreamhubDialect(ctx: DialectContext, options: StreamhubOp
     ),
     jsonBounds: ctx.listener.jsonBounds,
     verifier,
-    presence: new PresenceRegistry(options.presence.maxJoinLeaveMembers, ports.counters('streamhub.presence')),
+    // Two table names: a name serves one kind of port (ports.ts), and both use node-scoped keys.
+    presence: new PresenceRegistry(options.presence, ports.counters('streamhub.presence'), ports.members('streamhub.members')),
     publish: (channel, payload, kind, idempotencyKey) =>
       ctx.hub.publish(channel, payload, { kind, retention, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) }),
     countClose,
@@ -110,6 +113,8 @@ export function createStreamhubDialect(ctx: DialectContext, options: StreamhubOp
     socket.on('error', () => socket.destroy());
     const url = requestTarget(req);
     if (!WS_PATHS.has(url.pathname)) return refuseUpgrade(socket, 404, 'not_found');
+    // RFC 6455 §10.2: a page of an origin not listed is refused before the upgrade.
+    if (!origins.allows(req)) return refuseUpgrade(socket, 403, 'origin_not_allowed');
     if (closing) return refuseUpgrade(socket, 503, 'shutting_down');
     const lease = acquire(req);
     if ('refused' in lease) return refuseUpgrade(socket, lease.refused === 'per_ip' ? 429 : 503, lease.refused);
@@ -135,6 +140,15 @@ export function createStreamhubDialect(ctx: DialectContext, options: StreamhubOp
   }
 
   async function onSse(req: IncomingMessage, res: ServerResponse, url: Target): Promise<void> {
+    if (!origins.allows(req)) return refuseRequest(res, 403, 'origin_not_allowed');
+    // Every answer to an allowed page carries its CORS headers, so the page can read refusals too.
+    const cors = origins.corsHeaders(req);
+    for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, preflightHeaders(cors));
+      res.end();
+      return;
+    }
     if (req.method !== 'GET') return refuseRequest(res, 405, 'method_not_allowed');
     if (closing) return refuseRequest(res, 503, 'shutting_down');
     // An SSE stream is a new connection like an upgrade: the node's connection rate applies (issue 15 item 7).

@@ -41,6 +41,9 @@ export const streamhubModule: DialectModule<'streamhub', typeof streamhubSchema,
   },
   cli: {
     subscribeHelp: 'streamhub:<hub channel>  ws  /v1/ws, the own protocol via @streamhub/sdk (port streamhub.port, 4005; --jwt unless anonymous)',
+    subscribeFlags: [{ flag: 'jwt', value: true, help: 'streamhub: protocol token (else STREAMHUB_TOKEN, else minted from STREAMHUB_JWT_SECRET)' }],
     subscribe: async (request) => (await import('./cli.js')).subscribeStreamhub(request),
+    publishHelp: 'streamhub:<name>: through the own protocol via @streamhub/sdk (port streamhub.port, 4005), one\n    publication per line of standard input, each acknowledged before the next (PROTOCOL.md §11)',
+    publish: async (request) => (await import('./cli.js')).publishStreamhub(request),
   },
 };

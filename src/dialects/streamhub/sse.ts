@@ -55,6 +55,8 @@ export function parseSseRequest(url: { readonly searchParams: URLSearchParams },
 }
 
 const sseCache = new WeakMap<Message, string>();
+/** The events of one shared hub batch for one-channel streams; held only while the batch is (pub-batch.ts). */
+const sseBatchCache = new WeakMap<PubBatch, Buffer>();
 const EMPTY = Buffer.alloc(0);
 
 /** `data:` lines of a JSON frame: a frame holding newlines (a foreign JSON text) becomes several lines, which EventSource joins back. */
@@ -135,9 +137,25 @@ export class SseStream implements SubscriptionOutput {
     return this.#writeRaw(text);
   }
 
-  /** SubscriptionOutput: a hub batch's pubs; SSE event ids are per stream, so each is written as its own event. */
+  /**
+   * SubscriptionOutput: a hub batch's pubs. A one-channel stream's events depend on the messages
+   * only (`id: <epoch>:<offset>`), so every such stream of the channel writes the same bytes: they
+   * are built once per shared batch (issue 19, "encode once"). A several-channel stream's ids carry
+   * its own positions, so it writes each event itself.
+   */
   writePubs(pubs: PubBatch): boolean {
-    return this.write(pubs.messages.map((msg) => ({ frame: EMPTY, msg })));
+    if (this.#multi) return this.write(pubs.messages.map((msg) => ({ frame: EMPTY, msg })));
+    if (this.#ended) return true;
+    const last = pubs.messages[pubs.messages.length - 1];
+    if (last) this.#positions.set(last.channel, { offset: last.offset, epoch: last.epoch });
+    let bytes = sseBatchCache.get(pubs);
+    if (bytes === undefined) {
+      let text = '';
+      for (const msg of pubs.messages) text += `id: ${msg.epoch}:${msg.offset}\nevent: pub\n${this.#pubData(msg)}\n`;
+      bytes = Buffer.from(text, 'utf8');
+      sseBatchCache.set(pubs, bytes);
+    }
+    return this.#writeRaw(bytes);
   }
 
   /** SubscriptionOutput: the hub gave up on this stream (slow client); the browser reconnects with Last-Event-ID. */
@@ -175,7 +193,7 @@ export class SseStream implements SubscriptionOutput {
     return data;
   }
 
-  #writeRaw(text: string): boolean {
+  #writeRaw(text: string | Buffer): boolean {
     if (this.#ended || text.length === 0) return true;
     this.#res.write(text);
     if (this.#res.writableLength < this.#host.settings.queue.highWaterMarkBytes) return true;
