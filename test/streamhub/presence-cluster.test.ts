@@ -89,6 +89,8 @@ describe('streamhub presence on Redis coordination', () => {
     }, 'members of both nodes listed on node A');
     assert.equal(listed.truncated, false);
     assert.equal(listed.count, 2);
+    // Distinct users, summed over nodes at each sync.
+    await eventually(async () => (await ana.request({ type: 'presence', channel: 'streamhub:room' })).users === 2, 'users of both nodes counted on node A');
     await eventually(async () => users(await bo.request({ type: 'presence', channel: 'streamhub:room', members: true })).join() === 'ana,bo', 'and on node B');
     assert.equal(await integer('HLEN', `p1:${TABLE}:m:node-b:streamhub:room`), 1, 'node B keeps its member under its own key');
 

@@ -16,6 +16,7 @@ import { acceptWebSocket } from '../shared/ws-upgrade.js';
 import type { DialectContext } from '../types.js';
 import { ElstatClose } from './codec.js';
 import { ElstatSession, type SessionHost } from './session.js';
+import { destroyOnError } from '../../net/destroy-on-error.js';
 
 /** The WebSocket path of the seed ("Connection logic"). */
 export const STREAMING_PATH = '/api/streaming';
@@ -27,10 +28,6 @@ export interface ElstatConnectionsDeps {
   /** Proxies whose forwarded address is believed (`server.trustedProxies`). */
   readonly isTrustedProxy: (ip: string) => boolean;
   readonly isValidChannel: SessionHost['isValidChannel'];
-}
-
-function destroyOnError(this: Duplex): void {
-  this.destroy();
 }
 
 export class ElstatConnections {

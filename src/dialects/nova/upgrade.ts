@@ -9,6 +9,7 @@ import type { NovaTokenVerifier } from './auth.js';
 import { ErrorCodes, UUID_RE } from './codec.js';
 import type { StreamState } from './streams.js';
 import { acceptWebSocket } from '../shared/ws-upgrade.js';
+import { destroyOnError } from '../../net/destroy-on-error.js';
 
 /** A viewer let through every pre-upgrade check. */
 export interface Admission {
@@ -97,10 +98,6 @@ async function admit(deps: UpgradeDeps, req: IncomingMessage, socket: Duplex, he
     // A refused or abandoned upgrade frees its slot at once; an accepted one when its socket closes.
     if (!handedOver) lease.release();
   }
-}
-
-function destroyOnError(this: Duplex): void {
-  this.destroy();
 }
 
 function refuse(socket: Duplex, status: number, code: string, message: string, headers: Record<string, string> = {}): void {

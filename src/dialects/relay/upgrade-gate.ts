@@ -7,6 +7,7 @@ import type { DialectContext } from '../types.js';
 import { RefusalText, hubChannel, keyDigest, parseRelayPath, type ConnectionKind } from './codec.js';
 import type { KeyVerifier } from './key-verifier.js';
 import type { PublishLease, PublisherRegistry } from './publisher-registry.js';
+import { destroyOnError } from '../../net/destroy-on-error.js';
 
 export interface AcceptedUpgrade {
   readonly req: IncomingMessage;
@@ -33,10 +34,6 @@ export interface UpgradeGate {
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Refusals so far, by HTTP status. */
   refused(): Record<string, number>;
-}
-
-function destroyOnError(this: Duplex): void {
-  this.destroy();
 }
 
 /**

@@ -10,6 +10,7 @@ import type { CloseReason, RetentionPolicy } from '../../core/index.js';
 import { localCoordination } from '../../coordination/local.js';
 import type { CoordinationPorts } from '../../coordination/ports.js';
 import { clientIp, createIpMatcher } from '../../net/client-ip.js';
+import { destroyOnError } from '../../net/destroy-on-error.js';
 import { createHttpListener } from '../../net/http-listener.js';
 import { bearerToken, rejectUpgrade, sendJson } from '../../net/http-reply.js';
 import { drainWithDeadline, queueLimitsFrom, Repeat } from '../shared/lifecycle/index.js';
@@ -84,7 +85,7 @@ export function createStreamhubDialect(ctx: DialectContext, options: StreamhubOp
     jsonBounds: ctx.listener.jsonBounds,
     verifier,
     // Two table names: a name serves one kind of port (ports.ts), and both use node-scoped keys.
-    presence: new PresenceRegistry(options.presence, ports.counters('streamhub.presence'), ports.members('streamhub.members')),
+    presence: new PresenceRegistry(options.presence, ports.counters('streamhub.presence'), ports.members('streamhub.members'), ports.counters('streamhub.presence.users')),
     publish: (channel, payload, kind, idempotencyKey) =>
       ctx.hub.publish(channel, payload, { kind, retention, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) }),
     countClose,
@@ -110,7 +111,7 @@ export function createStreamhubDialect(ctx: DialectContext, options: StreamhubOp
   }
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     const url = requestTarget(req);
     if (!WS_PATHS.has(url.pathname)) return refuseUpgrade(socket, 404, 'not_found');
     // RFC 6455 §10.2: a page of an origin not listed is refused before the upgrade.

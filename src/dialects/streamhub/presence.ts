@@ -5,8 +5,11 @@
  * counted, not listed, and one of them takes the place of a kept member that leaves while fewer
  * than maxMembersListed are kept). Join/leave
  * go out through the member table to the watchers on every node, while the channel is small enough.
- * `users` is this node's.
+ * `users` is each node's distinct users, summed over nodes in a second counter table (O(1) too; a
+ * user connected to two nodes counts twice: an exact distinct count across nodes would need every
+ * node's user set).
  */
+import { LocalCounterTable } from '../../coordination/local.js';
 import type { CounterTable, MemberEvent, MemberTable } from '../../coordination/ports.js';
 
 export interface Member {
@@ -58,12 +61,15 @@ export class PresenceRegistry {
   readonly #keep: number;
   readonly #counts: CounterTable;
   readonly #table: MemberTable;
+  /** Distinct users per channel on this node, summed over nodes. */
+  readonly #userCounts: CounterTable;
 
-  constructor(bounds: PresenceBounds, counts: CounterTable, members: MemberTable) {
+  constructor(bounds: PresenceBounds, counts: CounterTable, members: MemberTable, userCounts: CounterTable = new LocalCounterTable()) {
     this.#bounds = bounds;
     this.#keep = Math.max(bounds.maxMembersListed, bounds.maxJoinLeaveMembers);
     this.#counts = counts;
     this.#table = members;
+    this.#userCounts = userCounts;
   }
 
   /** Adds a member (idempotent per client) and tells the watchers on every node. */
@@ -73,7 +79,9 @@ export class PresenceRegistry {
     if (entry.members.has(member.client)) return;
     const encoded = JSON.stringify(member);
     entry.members.set(member.client, { member, encoded });
-    entry.users.set(member.user, (entry.users.get(member.user) ?? 0) + 1);
+    const subscriptionsOfUser = (entry.users.get(member.user) ?? 0) + 1;
+    entry.users.set(member.user, subscriptionsOfUser);
+    if (subscriptionsOfUser === 1) this.#userCounts.adjust(channel, 1);
     this.#counts.adjust(channel, 1);
     if (entry.members.size - entry.unkept.size <= this.#keep) this.#table.set(channel, member.client, encoded);
     else entry.unkept.add(member.client);
@@ -93,8 +101,10 @@ export class PresenceRegistry {
       entry.members.delete(client);
       this.#counts.adjust(channel, -1);
       const n = (entry.users.get(held.member.user) ?? 1) - 1;
-      if (n <= 0) entry.users.delete(held.member.user);
-      else entry.users.set(held.member.user, n);
+      if (n <= 0) {
+        entry.users.delete(held.member.user);
+        this.#userCounts.adjust(channel, -1);
+      } else entry.users.set(held.member.user, n);
       if (!entry.unkept.delete(client)) {
         this.#table.delete(channel, client);
         this.#keepNext(channel, entry);
@@ -109,7 +119,7 @@ export class PresenceRegistry {
    * the member table (rejects when it cannot be read).
    */
   async snapshot(channel: string, listMembers: boolean, maxListed: number): Promise<PresenceSnapshot> {
-    const users = this.#channels.get(channel)?.users.size ?? 0;
+    const users = Math.max(this.#userCounts.count(channel), this.#channels.get(channel)?.users.size ?? 0);
     if (!listMembers) return { count: this.#count(channel), users };
     const listed = await this.#table.list(channel, maxListed);
     const members: Member[] = [];

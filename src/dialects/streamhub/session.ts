@@ -21,6 +21,12 @@ const MAX_FRAMES_WHILE_CONNECTING = 64;
 
 type Phase = 'awaiting_connect' | 'connecting' | 'connected' | 'closing';
 
+/**
+ * The session of each socket, for the socket listeners below: shared functions instead of closures
+ * per connection (issue 19, idle memory: three closures and their context per idle connection).
+ */
+const sessionOf = new WeakMap<WebSocket, StreamhubSession>();
+
 export class StreamhubSession implements Connection {
   readonly id: string;
   readonly host: SessionHost;
@@ -30,8 +36,9 @@ export class StreamhubSession implements Connection {
   readonly #ws: WebSocket;
   readonly #writer: WsWriter;
   readonly #rate: TokenBucket;
-  readonly #onEnded: (() => void)[] = [];
-  readonly #waiting: Buffer[] = [];
+  /** Allocated on first use: most connections never need them (idle memory, issue 19). */
+  #onEnded: (() => void)[] | null = null;
+  #waiting: Buffer[] | null = null;
   #phase: Phase = 'awaiting_connect';
   #lastFrameAt: number;
   #connectTimer: unknown = null;
@@ -49,12 +56,25 @@ export class StreamhubSession implements Connection {
     this.#rate = new TokenBucket({ perSecond: host.settings.rate.commandsPerSecond, burst: host.settings.rate.burst }, host.clock);
     this.#lastFrameAt = host.clock.now();
     this.#connectTimer = host.clock.setTimeout(() => this.close(StreamhubClose.connectTimeout), host.settings.connectTimeoutMs);
-    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
-    ws.on('error', (err: Error & { code?: string }) => {
-      // ws closes the socket itself after a protocol error (1009 past maxPayload, bad framing).
-      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') host.countClose(1009);
-    });
-    ws.once('close', () => this.#end());
+    sessionOf.set(ws, this);
+    ws.on('message', StreamhubSession.#onSocketMessage);
+    ws.on('error', StreamhubSession.#onSocketError);
+    ws.on('close', StreamhubSession.#onSocketClose);
+  }
+
+  static #onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const session = sessionOf.get(this);
+    if (session) session.#onMessage(data, isBinary);
+  }
+
+  static #onSocketError(this: WebSocket, err: Error & { code?: string }): void {
+    // ws closes the socket itself after a protocol error (1009 past maxPayload, bad framing).
+    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') sessionOf.get(this)?.host.countClose(1009);
+  }
+
+  static #onSocketClose(this: WebSocket): void {
+    const session = sessionOf.get(this);
+    if (session) session.#end();
   }
 
   get connected(): boolean {
@@ -111,7 +131,9 @@ export class StreamhubSession implements Connection {
     if (this.#connectTimer !== null) this.host.clock.clearTimeout(this.#connectTimer);
     this.#connectTimer = null;
     this.armExpiry();
-    for (const frame of this.#waiting.splice(0)) this.#handle(frame);
+    const waiting = this.#waiting ?? [];
+    this.#waiting = null;
+    for (const frame of waiting) this.#handle(frame);
   }
 
   /** Called by the dialect every ping interval (PROTOCOL.md §13). */
@@ -152,7 +174,7 @@ export class StreamhubSession implements Connection {
 
   onEnded(fn: () => void): void {
     if (this.#ended) fn();
-    else this.#onEnded.push(fn);
+    else (this.#onEnded ??= []).push(fn);
   }
 
   #queued(): number {
@@ -174,8 +196,9 @@ export class StreamhubSession implements Connection {
       return;
     }
     if (this.#phase === 'connecting') {
-      if (this.#waiting.length >= MAX_FRAMES_WHILE_CONNECTING) this.close(StreamhubClose.badRequest);
-      else this.#waiting.push(bytes);
+      const waiting = (this.#waiting ??= []);
+      if (waiting.length >= MAX_FRAMES_WHILE_CONNECTING) this.close(StreamhubClose.badRequest);
+      else waiting.push(bytes);
       return;
     }
     this.#handle(bytes);
@@ -230,9 +253,11 @@ export class StreamhubSession implements Connection {
     this.#refreshTimer?.cancel();
     this.#expiryTimer?.cancel();
     this.#stopAll();
-    this.#waiting.length = 0;
+    this.#waiting = null;
     this.host.ended(this);
-    for (const fn of this.#onEnded.splice(0)) fn();
+    const onEnded = this.#onEnded ?? [];
+    this.#onEnded = null;
+    for (const fn of onEnded) fn();
   }
 
   /** PresenceWatcher. */
