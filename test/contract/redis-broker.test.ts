@@ -4,10 +4,9 @@
  * flushes Redis, so the next publish starts a new epoch at offset 1.
  */
 import { after, before } from 'node:test';
-import type { RedisBroker } from '../../src/brokers/redis.js';
 import { startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
 import { describeBroker } from './broker.contract.js';
-import { contractRedisBroker } from './redis-broker-factory.js';
+import { contractRedisBroker, sharedRedisSetup } from './redis-broker-factory.js';
 
 let redis: RedisUnderTest;
 before(async () => {
@@ -15,23 +14,4 @@ before(async () => {
 });
 after(() => redis.stop());
 
-describeBroker('RedisBroker', async (deps = {}) => {
-  const brokers: RedisBroker[] = [];
-  const make = () => {
-    const b = contractRedisBroker(redis.url, deps);
-    brokers.push(b);
-    return b;
-  };
-  const broker = make();
-  return {
-    broker,
-    peer: async () => make(),
-    restart: async () => {
-      await redis.flush();
-      return broker;
-    },
-    cleanup: async () => {
-      await Promise.all(brokers.map((b) => b.close()));
-    },
-  };
-}, { multiNode: true });
+describeBroker('RedisBroker', async (deps = {}) => sharedRedisSetup(() => contractRedisBroker(redis.url, deps), () => redis.flush()), { multiNode: true });

@@ -15,7 +15,7 @@ import type { Message } from '../../src/core/index.js';
 import { eventually } from '../helpers/eventually.js';
 import { startRedisCluster, type RedisClusterUnderTest } from '../helpers/redis-cluster.js';
 import { describeBroker } from './broker.contract.js';
-import { contractRedisBroker } from './redis-broker-factory.js';
+import { contractRedisBroker, sharedRedisSetup } from './redis-broker-factory.js';
 
 let cluster: RedisClusterUnderTest;
 before(async () => {
@@ -27,26 +27,7 @@ const url = () => `redis+cluster://127.0.0.1:${cluster.ports[0]}/?seeds=127.0.0.
 const RETAIN = { maxMessages: 100, maxBytes: 1 << 20, maxAgeMs: 0, maxPinned: 0, idleTtlMs: 0 };
 const bytes = (s: string) => new TextEncoder().encode(s);
 
-describeBroker('RedisBroker on a Redis Cluster', async (deps = {}) => {
-  const brokers: RedisBroker[] = [];
-  const make = () => {
-    const b = contractRedisBroker(url(), deps);
-    brokers.push(b);
-    return b;
-  };
-  const broker = make();
-  return {
-    broker,
-    peer: async () => make(),
-    restart: async () => {
-      await cluster.flush();
-      return broker;
-    },
-    cleanup: async () => {
-      await Promise.all(brokers.map((b) => b.close()));
-    },
-  };
-}, { multiNode: true });
+describeBroker('RedisBroker on a Redis Cluster', async (deps = {}) => sharedRedisSetup(() => contractRedisBroker(url(), deps), () => cluster.flush()), { multiNode: true });
 
 describe('RedisBroker on a Redis Cluster', () => {
   it('spreads channels over every master; a channel\'s keys and its sharded topic share one slot', async (t) => {

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { ShardedBroker } from '../../src/brokers/sharded.js';
 import { redisCommand, startRedis, type RedisUnderTest } from '../helpers/redis-server.js';
 import { describeBroker, type BrokerDeps } from './broker.contract.js';
-import { contractRedisBroker } from './redis-broker-factory.js';
+import { contractRedisBroker, sharedRedisSetup } from './redis-broker-factory.js';
 
 const SHARDS = 3;
 let shards: RedisUnderTest[] = [];
@@ -25,26 +25,7 @@ function sharded(deps: BrokerDeps = {}) {
   return new ShardedBroker(shards.map((s) => contractRedisBroker(s.url, deps)));
 }
 
-describeBroker('ShardedBroker over 3 Redis shards', async (deps = {}) => {
-  const brokers: ShardedBroker[] = [];
-  const make = () => {
-    const b = sharded(deps);
-    brokers.push(b);
-    return b;
-  };
-  const broker = make();
-  return {
-    broker,
-    peer: async () => make(),
-    restart: async () => {
-      await Promise.all(shards.map((s) => s.flush()));
-      return broker;
-    },
-    cleanup: async () => {
-      await Promise.all(brokers.map((b) => b.close()));
-    },
-  };
-}, { multiNode: true });
+describeBroker('ShardedBroker over 3 Redis shards', async (deps = {}) => sharedRedisSetup(() => sharded(deps), () => Promise.all(shards.map((s) => s.flush()))), { multiNode: true });
 
 describe('ShardedBroker', () => {
   it('keeps each channel on its own shard: channels spread over every shard, and a shard holds only its channels', async (t) => {

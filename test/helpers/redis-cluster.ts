@@ -8,15 +8,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { keySlot } from '../../src/util/redis-cluster-slot.js';
+import { freePort, killOnExit, REDIS_SERVER, redisBinary } from './redis-server.js';
 
-const bin = (name: string, env: string | undefined) =>
-  env ?? ['/usr/bin', ...(process.env.PATH ?? '').split(delimiter)].map((dir) => join(dir, name)).find((f) => existsSync(f)) ?? `/usr/bin/${name}`;
-const REDIS_SERVER = bin('redis-server', process.env.REDIS_SERVER_BIN);
-const REDIS_CLI = bin('redis-cli', process.env.REDIS_CLI_BIN);
+const REDIS_CLI = redisBinary('redis-cli', process.env.REDIS_CLI_BIN);
 
 /** Bounds of every wait here (ms). */
 export const CLUSTER_TIMEOUTS = {
@@ -69,23 +67,6 @@ export interface RedisClusterUnderTest {
 }
 
 export type RespValue = string | number | null | RespValue[] | Error;
-
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Parses one RESP value at `at`; null when the buffer does not yet hold all of it. */
 function parseResp(buf: Buffer, at: number): { value: RespValue; next: number } | null {
@@ -171,8 +152,7 @@ function spawnNode(port: number, busPort: number, dir: string): Promise<ChildPro
     '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'notice',
   ];
   const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
+  killOnExit(child);
   let output = '';
   const collect = (d: Buffer) => (output = (output + d.toString()).slice(-4_000));
   child.stdout!.on('data', collect);

@@ -8,11 +8,13 @@ import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 
-/** `REDIS_SERVER_BIN`, else /usr/bin/redis-server (Debian's), else the first on PATH. */
-const REDIS_SERVER =
-  process.env.REDIS_SERVER_BIN ??
-  ['/usr/bin', ...(process.env.PATH ?? '').split(delimiter)].map((dir) => join(dir, 'redis-server')).find((f) => existsSync(f)) ??
-  '/usr/bin/redis-server';
+/** A Redis binary: `envPath` if set, else /usr/bin/<name> (Debian's), else the first on PATH. */
+export function redisBinary(name: string, envPath: string | undefined): string {
+  return envPath ?? ['/usr/bin', ...(process.env.PATH ?? '').split(delimiter)].map((dir) => join(dir, name)).find((f) => existsSync(f)) ?? `/usr/bin/${name}`;
+}
+
+/** `REDIS_SERVER_BIN`, else /usr/bin/redis-server, else the first on PATH. */
+export const REDIS_SERVER = redisBinary('redis-server', process.env.REDIS_SERVER_BIN);
 const START_TIMEOUT_MS = 10_000;
 const PORT_ATTEMPTS = 5;
 
@@ -34,7 +36,14 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-function freePort(): Promise<number> {
+/** Registers a spawned server so that it is SIGKILLed if the test process exits first. */
+export function killOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
+/** A loopback port that was free a moment ago. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -69,8 +78,7 @@ export function redisCommand(port: number, args: readonly string[], timeoutMs = 
 function spawnOn(port: number): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'notice'];
   const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
+  killOnExit(child);
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4_000)));
   child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4_000)));

@@ -9,17 +9,8 @@ import { it } from 'node:test';
 import { MemoryBroker } from '../../src/brokers/memory.js';
 import { RedisBroker } from '../../src/brokers/redis.js';
 import type { Broker, ChannelHistory, HistoryQuery, Message, MessageKind, RetentionPolicy } from '../../src/core/index.js';
+import { Rng } from '../fuzz/gen.js';
 import { startRedis } from '../helpers/redis-server.js';
-
-/** mulberry32: a seeded generator, so a failure replays exactly. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Mostly data, so rings fill up and every bound is reached; now and then the kinds that clear them. */
 function kindFor(r: number): MessageKind {
@@ -64,7 +55,8 @@ it('keeps exactly what the memory broker keeps, step by step', async (t) => {
   t.after(() => Promise.all([memory.close(), redis.close()]));
   await memory.start(() => {});
   await redis.start(() => {});
-  const next = random(7);
+  const rng = new Rng(7); // seeded: a failure replays exactly
+  const next = () => rng.next();
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!;
   let time = 1_000;
   for (let channelNo = 0; channelNo < POLICIES.length; channelNo++) {
